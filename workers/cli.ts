@@ -1,0 +1,50 @@
+import { ProoflineError } from '../pipeline/errors.ts';
+import type { Command, CommandContext } from './command-context.ts';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: 'check proofs with Lean (L0-L3): --input FILE.jsonl [--out verdicts.jsonl]', load: async () => (await import('./commands/check.ts')).runCheck },
+  lint: { summary: 'lexical prefilter (L0-L1, no Lean needed): --input FILE.jsonl [--out FILE]', load: async () => (await import('./commands/lint.ts')).runLint },
+  sample: { summary: 'sample reasoning + Lean proofs from a model: --config FILE.yaml --problems FILE.jsonl --out FILE [--n 4]', load: async () => (await import('./commands/sample.ts')).runSample },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  proofline ${name.padEnd(7)} ${c.summary}`);
+  return `Usage: proofline <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`proofline <command> --help\` for a command's options.\n`;
+}
+
+async function main(): Promise<number> {
+  const [name, ...argv] = process.argv.slice(2);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    process.stderr.write(`proofline: unknown command \`${name}\`; expected one of ${Object.keys(COMMANDS).join(', ')}\n\n${usage()}`);
+    return 2;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const context: CommandContext = {
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  };
+  try {
+    const command = await entry.load();
+    return await command(context);
+  } catch (error) {
+    if (error instanceof ProoflineError) {
+      process.stderr.write(`proofline ${name}: ${error.code}: ${error.message}\n`);
+      return error.code === 'CONFIG_INVALID' || error.code === 'INPUT_INVALID' ? 2 : 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main();
