@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   SAMPLER_ACCESS_DENIED: { retryable: false, summary: 'Credentials are missing or lack access to the model (401/403, AccessDeniedException).' },
   SAMPLER_MODEL_NOT_FOUND: { retryable: false, summary: 'The model id or endpoint does not exist (404, ResourceNotFoundException).' },
   SAMPLER_RESPONSE_INVALID: { retryable: true, summary: 'The model endpoint answered with a body that does not match its wire format.' },
+  SAMPLER_MODEL_ERROR: { retryable: false, summary: 'The model failed while generating (Bedrock ModelErrorException, 424); not retried blindly.' },
+  SAMPLE_CACHE_FAILED: { retryable: false, summary: 'The sample cache directory cannot be read or written.' },
   REPLAY_MISSING: { retryable: false, summary: 'The replay sampler has no recorded completion for a requested problem/sample.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
