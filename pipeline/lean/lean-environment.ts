@@ -1,0 +1,31 @@
+import { dirname, join } from 'node:path';
+import type { SandboxSpec } from './sandbox/sandbox-driver.ts';
+import type { Toolchain } from './toolchain.ts';
+
+/**
+ * The sandbox spec every Lean process gets: the toolchain read-only, one private writable work
+ * directory, and an environment built from scratch (nothing inherited from the checker's process).
+ */
+export function leanSandboxSpec(
+  toolchain: Toolchain,
+  options: { workDir: string; cwd?: string; memoryLimitMb: number; extraLeanPath?: string[]; extraReadOnlyPaths?: readonly string[] },
+): SandboxSpec {
+  const leanPath = [...(options.extraLeanPath ?? []), ...toolchain.leanPath];
+  return {
+    readOnlyPaths: [...new Set([...toolchain.readOnlyPaths, ...(options.extraReadOnlyPaths ?? [])])],
+    writablePaths: [options.workDir],
+    cwd: options.cwd ?? options.workDir,
+    env: {
+      // The toolchain's bin first (the REPL finds `lean` for its sysroot), then the interpreter of
+      // script-based toolchains (the test double), then the system.
+      PATH: [join(toolchain.home, 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
+      LEAN_PATH: leanPath.join(':'),
+      HOME: options.workDir,
+      TMPDIR: options.workDir,
+      LANG: 'C.UTF-8',
+    },
+    // Kernel backstop above the RSS watch, so that the watch (a clean memory_limit) decides first.
+    memoryLimitMb: Math.max(options.memoryLimitMb * 2, options.memoryLimitMb + 1024),
+    cpuLimitSeconds: null,
+  };
+}

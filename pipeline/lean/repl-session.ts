@@ -1,0 +1,196 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProoflineError } from '../errors.ts';
+import { spawnLeanProcess, type LeanProcess } from './lean-process.ts';
+import { startMemoryWatch } from './memory-watch.ts';
+import { leanSandboxSpec } from './lean-environment.ts';
+import { encodeReplRequest, parseReplResponse, ReplResponseDecoder, type ReplResponse } from './repl-protocol.ts';
+import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
+import type { Toolchain } from './toolchain.ts';
+
+export interface ReplSessionOptions {
+  toolchain: Toolchain;
+  driver: SandboxDriver;
+  header: string;
+  headerTimeoutMs: number;
+  memoryLimitMb: number;
+  /** Parent of this process's private work directory. */
+  tmpRoot: string;
+}
+
+export type ReplOutcome =
+  | { kind: 'response'; response: ReplResponse }
+  | { kind: 'timeout' }
+  | { kind: 'memory_limit' };
+
+interface Pending {
+  resolve: (outcome: ReplOutcome) => void;
+  reject: (error: ProoflineError) => void;
+}
+
+/**
+ * One long-lived Lean REPL process with one trusted header imported (env `headerEnv`). Requests
+ * run one at a time. A timeout or memory overrun kills the whole process group; the session is
+ * then unusable and the pool replaces it. A crash or an out-of-protocol answer is thrown as a
+ * retryable ProoflineError: it says nothing about the candidate.
+ */
+export class ReplSession {
+  readonly header: string;
+  checks = 0;
+  #process: LeanProcess;
+  #workDir: string;
+  #decoder = new ReplResponseDecoder();
+  #pending: Pending | null = null;
+  #isUsable = true;
+  #exitError: ProoflineError | null = null;
+  #headerEnv = -1;
+
+  private constructor(header: string, process: LeanProcess, workDir: string) {
+    this.header = header;
+    this.#process = process;
+    this.#workDir = workDir;
+    process.stdout.on('data', (chunk: Buffer) => this.#onEvents(this.#decoder.push(chunk)));
+    process.exited.then(
+      (status) => this.#onExit(new ProoflineError('LEAN_CRASHED', `The Lean REPL (pid ${process.pid}) exited (code ${status.code}, signal ${status.signal}) ${this.#stderrNote()}`, { details: { ...status } })),
+      (error: unknown) => this.#onExit(error instanceof ProoflineError ? error : new ProoflineError('LEAN_SPAWN_FAILED', `Cannot start the Lean REPL: ${String(error)}`, { cause: error })),
+    );
+  }
+
+  static async start(options: ReplSessionOptions): Promise<ReplSession> {
+    const workDir = await mkdtemp(join(options.tmpRoot, 'repl-'));
+    const spec = leanSandboxSpec(options.toolchain, { workDir, cwd: options.toolchain.projectDir, memoryLimitMb: options.memoryLimitMb });
+    let session: ReplSession;
+    try {
+      session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir);
+    } catch (error) {
+      await rm(workDir, { recursive: true, force: true });
+      throw error;
+    }
+    try {
+      await session.#importHeader(options);
+      return session;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  get headerEnv(): number {
+    return this.#headerEnv;
+  }
+
+  get isUsable(): boolean {
+    return this.#isUsable && this.#exitError === null;
+  }
+
+  get pid(): number {
+    return this.#process.pid;
+  }
+
+  rssMb(): Promise<number> {
+    return this.#process.rssMb();
+  }
+
+  /** Sends one request and waits for its answer, the budget, or the process's death. */
+  run(request: Record<string, unknown>, budget: { timeoutMs: number; memoryLimitMb: number }): Promise<ReplOutcome> {
+    if (!this.isUsable) {
+      return Promise.reject(this.#exitError ?? new ProoflineError('LEAN_CRASHED', `The Lean REPL (pid ${this.#process.pid}) is no longer usable`));
+    }
+    if (this.#pending !== null) throw new Error('ReplSession.run called while a request is in flight');
+    return new Promise<ReplOutcome>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        stopWatch();
+        this.#pending = null;
+      };
+      const timer = setTimeout(() => {
+        finish();
+        this.#abandon();
+        resolve({ kind: 'timeout' });
+      }, budget.timeoutMs);
+      const stopWatch = startMemoryWatch(this.#process, {
+        limitMb: budget.memoryLimitMb,
+        onExceeded: () => {
+          finish();
+          this.#abandon();
+          resolve({ kind: 'memory_limit' });
+        },
+      });
+      this.#pending = {
+        resolve: (outcome) => {
+          finish();
+          resolve(outcome);
+        },
+        reject: (error) => {
+          finish();
+          this.#isUsable = false;
+          reject(error);
+        },
+      };
+      this.#process.stdin.write(encodeReplRequest(request));
+    });
+  }
+
+  /** Kills the process group and removes the work directory. Idempotent. */
+  async close(): Promise<void> {
+    this.#abandon();
+    await this.#process.exited.catch(() => undefined);
+    await rm(this.#workDir, { recursive: true, force: true });
+  }
+
+  async #importHeader(options: ReplSessionOptions): Promise<void> {
+    const outcome = await this.run({ cmd: options.header }, { timeoutMs: options.headerTimeoutMs, memoryLimitMb: options.memoryLimitMb });
+    if (outcome.kind !== 'response') {
+      throw new ProoflineError('LEAN_CRASHED', `Importing the header hit the ${outcome.kind === 'timeout' ? `header timeout (${options.headerTimeoutMs} ms)` : 'memory limit'}`, { details: { outcome: outcome.kind } });
+    }
+    const { response } = outcome;
+    if (response.kind === 'error') {
+      throw new ProoflineError('LEAN_PROTOCOL_ERROR', `The REPL refused the header command: ${response.message}`);
+    }
+    const error = response.messages.find((m) => m.severity === 'error');
+    if (error !== undefined) {
+      throw new ProoflineError('LEAN_HEADER_FAILED', `The trusted header does not elaborate (line ${error.pos.line}): ${error.data.split('\n', 1)[0]}`, { details: { message: error.data } });
+    }
+    this.#headerEnv = response.env;
+  }
+
+  #onEvents(events: ReturnType<ReplResponseDecoder['push']>): void {
+    for (const event of events) {
+      const pending = this.#pending;
+      if (pending === null) {
+        // Output nobody asked for: the process is out of protocol; never trust it again.
+        this.#isUsable = false;
+        continue;
+      }
+      if (event.kind === 'error') {
+        pending.reject(event.error);
+        continue;
+      }
+      try {
+        pending.resolve({ kind: 'response', response: parseReplResponse(event.value) });
+      } catch (error) {
+        pending.reject(error as ProoflineError);
+      }
+    }
+  }
+
+  #onExit(error: ProoflineError): void {
+    this.#exitError ??= error;
+    this.#isUsable = false;
+    const trailing = this.#decoder.end();
+    const pending = this.#pending;
+    if (pending === null) return;
+    const protocolError = trailing.find((event) => event.kind === 'error');
+    pending.reject(protocolError?.kind === 'error' ? new ProoflineError('LEAN_CRASHED', `${error.message}; ${protocolError.error.message}`, { cause: error }) : error);
+  }
+
+  #abandon(): void {
+    this.#isUsable = false;
+    this.#process.kill();
+  }
+
+  #stderrNote(): string {
+    const tail = this.#process.stderrTail().trim();
+    return tail === '' ? '' : `; stderr: ${tail.slice(-500)}`;
+  }
+}

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { describeIssue } from '../../pipeline/config.ts';
+import { ProoflineError } from '../../pipeline/errors.ts';
+
+export interface InputLine<T> {
+  lineNumber: number;
+  value: T;
+}
+
+export interface InvalidLine {
+  lineNumber: number;
+  problem: string;
+}
+
+/**
+ * Reads a JSONL file and validates every line: each bad line is reported with its number and
+ * what was expected; blank lines are skipped; duplicate ids are bad lines (outputs are keyed by id).
+ */
+export async function readJsonlInput<T extends { id: string }>(path: string, schema: z.ZodType<T>): Promise<{ valid: InputLine<T>[]; invalid: InvalidLine[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ProoflineError('INPUT_INVALID', `Cannot read input file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const valid: InputLine<T>[] = [];
+  const invalid: InvalidLine[] = [];
+  const firstLineOfId = new Map<string, number>();
+  text.split('\n').forEach((raw, index) => {
+    const lineNumber = index + 1;
+    if (raw.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      invalid.push({ lineNumber, problem: `expected a JSON object, got invalid JSON (${(error as Error).message})` });
+      return;
+    }
+    const parsed = schema.safeParse(json, { reportInput: true });
+    if (!parsed.success) {
+      invalid.push({ lineNumber, problem: parsed.error.issues.map((issue) => describeIssue(issue)).join('; ') });
+      return;
+    }
+    const first = firstLineOfId.get(parsed.data.id);
+    if (first !== undefined) {
+      invalid.push({ lineNumber, problem: `duplicate id \`${parsed.data.id}\` (first on line ${first})` });
+      return;
+    }
+    firstLineOfId.set(parsed.data.id, lineNumber);
+    valid.push({ lineNumber, value: parsed.data });
+  });
+  return { valid, invalid };
+}

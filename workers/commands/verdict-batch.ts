@@ -1,0 +1,141 @@
+import { SingleBar, Presets } from 'cli-progress';
+import type { WriteStream } from 'node:fs';
+import { isProoflineError } from '../../pipeline/errors.ts';
+import { CheckInputSchema, type CheckInput } from '../../pipeline/schemas/problem.ts';
+import type { CommandContext } from '../command-context.ts';
+import { readJsonlInput } from './jsonl-input.ts';
+import { openResumableOutput } from './resumable-output.ts';
+
+/** The fields of a verdict line that `check` and `lint` both write. */
+export interface VerdictLine {
+  kind: 'accepted' | 'rejected' | 'unchecked';
+  reason: string | null;
+  layer: string;
+  detail: string;
+  axioms: string[] | null;
+  messages: unknown[];
+  elapsed_ms: number;
+  cached: boolean;
+  [extra: string]: unknown;
+}
+
+export interface BatchOptions {
+  context: CommandContext;
+  inputPath: string;
+  outPath: string | null;
+  skipInvalid: boolean;
+  /** Candidates in flight at once (outputs are still written in input order). */
+  concurrency: number;
+  judge: (input: CheckInput) => Promise<VerdictLine>;
+}
+
+export interface BatchSummary {
+  total: number;
+  skippedDone: number;
+  invalid: number;
+  byKind: Record<string, number>;
+  byReason: Record<string, number>;
+  errorsByCode: Record<string, number>;
+  elapsedMs: number;
+}
+
+/**
+ * Runs a judge over a JSONL file of candidates: validates every line first (a bad line stops the
+ * run with its line number unless --skip-invalid), resumes an existing --out, writes one line per
+ * input in input order, shows progress, and returns a summary. An infrastructure failure becomes a
+ * line with `kind: "error"` and its code — never a rejection — and a non-zero exit.
+ */
+export async function runVerdictBatch(options: BatchOptions): Promise<{ summary: BatchSummary; exitCode: number }> {
+  const { context } = options;
+  const started = performance.now();
+  const { valid, invalid } = await readJsonlInput(options.inputPath, CheckInputSchema);
+  for (const line of invalid.slice(0, 20)) context.stderr.write(`${options.inputPath}:${line.lineNumber}: ${line.problem}\n`);
+  if (invalid.length > 20) context.stderr.write(`… and ${invalid.length - 20} more invalid line(s)\n`);
+  const summary: BatchSummary = { total: valid.length, skippedDone: 0, invalid: invalid.length, byKind: {}, byReason: {}, errorsByCode: {}, elapsedMs: 0 };
+  if (invalid.length > 0 && !options.skipInvalid) {
+    context.stderr.write(`${invalid.length} invalid input line(s); nothing was checked. Fix them or pass --skip-invalid to report and skip them.\n`);
+    return { summary, exitCode: 2 };
+  }
+  const output = options.outPath === null ? null : await openResumableOutput(options.outPath);
+  const todo = valid.filter((line) => !(output?.doneIds.has(line.value.id) ?? false));
+  summary.skippedDone = valid.length - todo.length;
+  const sink: NodeJS.WritableStream = output?.stream ?? context.stdout;
+  const progress = startProgress(context, todo.length);
+
+  const results = new Map<number, string>();
+  let nextToWrite = 0;
+  let nextToStart = 0;
+  const worker = async (): Promise<void> => {
+    while (nextToStart < todo.length && !context.signal.aborted) {
+      const index = nextToStart++;
+      const input = todo[index]!.value;
+      let line: Record<string, unknown>;
+      try {
+        const verdict = await options.judge(input);
+        line = { id: input.id, ...verdict };
+        count(summary.byKind, verdict.kind);
+        if (verdict.reason !== null) count(summary.byReason, verdict.reason);
+      } catch (error) {
+        if (!isProoflineError(error)) throw error;
+        line = { id: input.id, kind: 'error', error: error.toJSON() };
+        count(summary.byKind, 'error');
+        count(summary.errorsByCode, error.code);
+      }
+      results.set(index, `${JSON.stringify(line)}\n`);
+      while (results.has(nextToWrite)) {
+        sink.write(results.get(nextToWrite)!);
+        results.delete(nextToWrite);
+        nextToWrite += 1;
+      }
+      progress.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  progress.stop();
+  if (output !== null) await closeStream(output.stream);
+  summary.elapsedMs = Math.round(performance.now() - started);
+  const hasErrors = (summary.byKind.error ?? 0) > 0;
+  return { summary, exitCode: hasErrors || context.signal.aborted ? 1 : 0 };
+}
+
+export function formatSummary(summary: BatchSummary): string {
+  const rows: [string, string][] = [
+    ['candidates', String(summary.total)],
+    ['already done (resumed)', String(summary.skippedDone)],
+    ['invalid lines skipped', String(summary.invalid)],
+    ...Object.entries(summary.byKind).sort().map(([k, v]): [string, string] => [`kind: ${k}`, String(v)]),
+    ...Object.entries(summary.byReason).sort().map(([k, v]): [string, string] => [`  reason: ${k}`, String(v)]),
+    ...Object.entries(summary.errorsByCode).sort().map(([k, v]): [string, string] => [`  error: ${k}`, String(v)]),
+    ['elapsed', `${(summary.elapsedMs / 1000).toFixed(2)} s`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+function count(record: Record<string, number>, key: string): void {
+  record[key] = (record[key] ?? 0) + 1;
+}
+
+function startProgress(context: CommandContext, total: number): { tick: () => void; stop: () => void } {
+  if (context.stderr.isTTY === true) {
+    const bar = new SingleBar({ stream: context.stderr as NodeJS.WriteStream, format: '{bar} {value}/{total} candidates | {eta_formatted} left' }, Presets.shades_classic);
+    bar.start(total, 0);
+    return { tick: () => bar.increment(), stop: () => bar.stop() };
+  }
+  let done = 0;
+  let lastReport = performance.now();
+  return {
+    tick: () => {
+      done += 1;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        context.stderr.write(`${JSON.stringify({ progress: { done, total } })}\n`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
