@@ -1,0 +1,424 @@
+/**
+ * A Lean 4 tokenizer for the lexical gate (L1) and for extraction: fast (charCodeAt loops, no
+ * regexes on the hot path) and faithful to Lean's own lexer where it matters for soundness.
+ *
+ * - Comments (`--`, nested `/- … -/`, doc comments `/--` and `/-!`) produce no tokens, so
+ *   `-- sorry` is never a false reject.
+ * - String literals produce one `string` token, but the `{…}` parts inside them are lexed as
+ *   code: `s!"{sorry}"`, `m!"…"`, and any macro taking an interpolated string (`throwError`) run
+ *   them. Raw strings (`r"…"`, `r#"…"#`) have no escapes and no interpolation.
+ * - Identifiers follow Lean's `isIdFirst`/`isIdRest`: ASCII letters, `_`, letter-like symbols
+ *   (Greek except λ Π Σ, ℕ ℝ and the rest of U+2100–214F, script/double-struck letters), and in
+ *   rest position digits, `'`, `!`, `?` and subscripts (₀-₉, ₐ-ₜ, ᵢ-ᵪ). Other non-ASCII letters
+ *   are not identifier characters in Lean, so they are not here either. Dotted names form one
+ *   token; «quoted» components are unquoted (`«sorry»` has value `sorry`).
+ * - `#name` is one `hash` token (`#eval`, `#print`, but also Mathlib's `#s` card notation).
+ * - Backtick name literals (`` `foo ``, ``` ``foo ```) are identifier tokens.
+ *
+ * Lines are 1-based, columns 0-based in codepoints (as Lean reports them).
+ */
+
+export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'symbol' | 'hash';
+
+export interface Token {
+  kind: TokenKind;
+  /** Identifier name with «» removed; `#name` for hash tokens; the literal text otherwise. */
+  value: string;
+  /** UTF-16 offsets into the source: text.slice(start, end) is the raw token text. */
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+}
+
+export interface TokenizeResult {
+  tokens: Token[];
+  /** Set when the text ends inside a block comment, string or raw string (Lean reports an error). */
+  unterminated: { construct: 'block comment' | 'string literal' | 'raw string literal'; line: number; column: number } | null;
+}
+
+const MODE_CODE = 0;
+const MODE_STRING = 1;
+
+export function isLetterLike(c: number): boolean {
+  return (
+    (c >= 0x3b1 && c <= 0x3c9 && c !== 0x3bb) ||
+    (c >= 0x391 && c <= 0x3a9 && c !== 0x3a0 && c !== 0x3a3) ||
+    (c >= 0x3ca && c <= 0x3fb) ||
+    (c >= 0x1f00 && c <= 0x1ffe) ||
+    (c >= 0x2100 && c <= 0x214f) ||
+    (c >= 0x1d49c && c <= 0x1d59f)
+  );
+}
+
+function isSubscriptAlnum(c: number): boolean {
+  return (c >= 0x2080 && c <= 0x2089) || (c >= 0x2090 && c <= 0x209c) || (c >= 0x1d62 && c <= 0x1d6a);
+}
+
+function isAsciiAlpha(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+export function isIdFirst(c: number): boolean {
+  return isAsciiAlpha(c) || c === 0x5f || (c >= 0x80 && isLetterLike(c));
+}
+
+export function isIdRest(c: number): boolean {
+  return (
+    isAsciiAlpha(c) || isDigit(c) || c === 0x5f || c === 0x27 || c === 0x21 || c === 0x3f ||
+    (c >= 0x80 && (isLetterLike(c) || isSubscriptAlnum(c)))
+  );
+}
+
+const OPEN_QUOTE = 0xab; // «
+const CLOSE_QUOTE = 0xbb; // »
+
+/** Tokenize Lean source. Never throws: malformed input yields symbols and an `unterminated` note. */
+export function tokenize(text: string): TokenizeResult {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  let lineStart = 0; // offset of the current line's first code unit
+  let surrogatesOnLine = 0; // low surrogates between lineStart and the scan position (for codepoint columns)
+  let surrogateScan = 0; // offset up to which `surrogatesOnLine` has been counted
+  // Mode stack: strings inside interpolations inside strings… Each entry is a mode; for `code`
+  // entries opened by an interpolation we count braces to find the closing `}`.
+  const modes: number[] = [MODE_CODE];
+  const braceDepths: number[] = [0];
+  let stringStart = -1;
+  let unterminated: TokenizeResult['unterminated'] = null;
+
+  const columnAt = (offset: number): number => {
+    if (surrogateScan < lineStart) {
+      surrogateScan = lineStart;
+      surrogatesOnLine = 0;
+    }
+    for (; surrogateScan < offset; surrogateScan++) {
+      const c = text.charCodeAt(surrogateScan);
+      if (c >= 0xdc00 && c <= 0xdfff) surrogatesOnLine++;
+    }
+    return offset - lineStart - surrogatesOnLine;
+  };
+  const newline = (offset: number): void => {
+    line++;
+    lineStart = offset + 1;
+  };
+  const push = (kind: TokenKind, value: string, start: number, end: number, tokLine: number, col: number): void => {
+    tokens.push({ kind, value, start, end, line: tokLine, column: col });
+  };
+  const codePointAt = (k: number): number => {
+    const c = text.charCodeAt(k);
+    if (c >= 0xd800 && c <= 0xdbff && k + 1 < n) return text.codePointAt(k) ?? c;
+    return c;
+  };
+
+  while (i < n) {
+    const mode = modes[modes.length - 1];
+    if (mode === MODE_STRING) {
+      // Inside a (non-raw) string literal: find the closing quote or an interpolation `{`.
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        modes.pop();
+        braceDepths.pop();
+        i++;
+        continue;
+      }
+      if (c === 0x5c) {
+        // escape: skip the next code unit (a newline escape continues the string)
+        if (i + 1 < n && text.charCodeAt(i + 1) === 0x0a) newline(i + 1);
+        i += 2;
+        continue;
+      }
+      if (c === 0x7b) {
+        modes.push(MODE_CODE);
+        braceDepths.push(0);
+        i++;
+        continue;
+      }
+      if (c === 0x0a) newline(i);
+      i++;
+      continue;
+    }
+
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      newline(i);
+      i++;
+      continue;
+    }
+    if (c === 0x20 || c === 0x09 || c === 0x0d) {
+      i++;
+      continue;
+    }
+    // comments
+    if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
+      while (i < n && text.charCodeAt(i) !== 0x0a) i++;
+      continue;
+    }
+    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
+      const startLine = line;
+      const startCol = columnAt(i);
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        const d = text.charCodeAt(i);
+        if (d === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
+          depth++;
+          i += 2;
+        } else if (d === 0x2d && text.charCodeAt(i + 1) === 0x2f) {
+          depth--;
+          i += 2;
+        } else {
+          if (d === 0x0a) newline(i);
+          i++;
+        }
+      }
+      if (depth > 0 && unterminated === null) unterminated = { construct: 'block comment', line: startLine, column: startCol };
+      continue;
+    }
+
+    const start = i;
+    const tokLine = line;
+    const col = columnAt(i);
+
+    // closing brace of an interpolation returns to the enclosing string
+    if (c === 0x7d && modes.length > 1) {
+      const depth = braceDepths[braceDepths.length - 1] ?? 0;
+      if (depth === 0) {
+        modes.pop();
+        braceDepths.pop();
+        i++;
+        continue;
+      }
+      braceDepths[braceDepths.length - 1] = depth - 1;
+      push('symbol', '}', start, i + 1, tokLine, col);
+      i++;
+      continue;
+    }
+    if (c === 0x7b && modes.length > 1) braceDepths[braceDepths.length - 1] = (braceDepths[braceDepths.length - 1] ?? 0) + 1;
+
+    if (c === 0x22) {
+      stringStart = i;
+      push('string', '"', start, start + 1, tokLine, col);
+      modes.push(MODE_STRING);
+      braceDepths.push(0);
+      i++;
+      continue;
+    }
+
+    // raw string r"…" / r#"…"#
+    if (c === 0x72 && (text.charCodeAt(i + 1) === 0x22 || text.charCodeAt(i + 1) === 0x23)) {
+      let hashes = 0;
+      let k = i + 1;
+      while (text.charCodeAt(k) === 0x23) {
+        hashes++;
+        k++;
+      }
+      if (text.charCodeAt(k) === 0x22) {
+        k++;
+        let closed = false;
+        while (k < n) {
+          const d = text.charCodeAt(k);
+          if (d === 0x0a) newline(k);
+          if (d === 0x22) {
+            let h = 0;
+            while (h < hashes && text.charCodeAt(k + 1 + h) === 0x23) h++;
+            if (h === hashes) {
+              k += 1 + hashes;
+              closed = true;
+              break;
+            }
+          }
+          k++;
+        }
+        if (!closed && unterminated === null) unterminated = { construct: 'raw string literal', line: tokLine, column: col };
+        push('string', text.slice(start, Math.min(k, n)), start, Math.min(k, n), tokLine, col);
+        i = k;
+        continue;
+      }
+    }
+
+    const cp = c >= 0xd800 && c <= 0xdbff ? codePointAt(i) : c;
+    if (isIdFirst(cp) || cp === OPEN_QUOTE) {
+      const end = scanIdent(text, i);
+      if (end > i) {
+        push('ident', unquote(text, i, end), start, end, tokLine, col);
+        i = end;
+        continue;
+      }
+    }
+    if (isDigit(c)) {
+      const end = scanNumber(text, i);
+      push('number', text.slice(start, end), start, end, tokLine, col);
+      i = end;
+      continue;
+    }
+    if (c === 0x23) {
+      // hash command or notation: `#eval`, `#print`, `#s`
+      const next = codePointAt(i + 1);
+      if (i + 1 < n && isIdFirst(next)) {
+        let k = i + 1;
+        while (k < n) {
+          const d = codePointAt(k);
+          if (!isIdRest(d)) break;
+          k += d > 0xffff ? 2 : 1;
+        }
+        push('hash', text.slice(start, k), start, k, tokLine, col);
+        i = k;
+        continue;
+      }
+    }
+    if (c === 0x60) {
+      // name literal `foo / ``foo — an identifier for lint purposes; `( is a syntax quotation
+      let k = i + 1;
+      if (text.charCodeAt(k) === 0x60) k++;
+      const next = codePointAt(k);
+      if (isIdFirst(next) || next === OPEN_QUOTE) {
+        const end = scanIdent(text, k);
+        if (end > k) {
+          push('ident', unquote(text, k, end), start, end, tokLine, col);
+          i = end;
+          continue;
+        }
+      }
+      if (text.charCodeAt(i + 1) === 0x28) {
+        push('symbol', '`(', start, i + 2, tokLine, col);
+        i += 2;
+        continue;
+      }
+    }
+    if (c === 0x27) {
+      const end = scanCharLiteral(text, i);
+      if (end > 0) {
+        push('char', text.slice(start, end), start, end, tokLine, col);
+        i = end;
+        continue;
+      }
+    }
+    // symbols: the few multi-character ones the gate and the extractor need, else one codepoint
+    if (c === 0x3a && text.charCodeAt(i + 1) === 0x3d) {
+      push('symbol', ':=', start, i + 2, tokLine, col);
+      i += 2;
+      continue;
+    }
+    if (c === 0x40 && text.charCodeAt(i + 1) === 0x5b) {
+      push('symbol', '@[', start, i + 2, tokLine, col);
+      i += 2;
+      continue;
+    }
+    const width = cp > 0xffff ? 2 : 1;
+    push('symbol', text.slice(i, i + width), start, i + width, tokLine, col);
+    i += width;
+  }
+
+  if (modes.length > 1 && unterminated === null) {
+    const at = tokens.find((t) => t.start === stringStart);
+    unterminated = { construct: 'string literal', line: at?.line ?? line, column: at?.column ?? 0 };
+  }
+  return { tokens, unterminated };
+}
+
+/** End offset of the (possibly dotted, possibly «quoted») identifier starting at `i`, or `i` if none. */
+function scanIdent(text: string, i: number): number {
+  const n = text.length;
+  let k = i;
+  for (;;) {
+    const c = text.codePointAt(k) ?? 0;
+    if (c === OPEN_QUOTE) {
+      const close = text.indexOf('»', k + 1);
+      if (close < 0) return k === i ? i : trimDot(text, i, k);
+      k = close + 1;
+    } else if (isIdFirst(c)) {
+      k += c > 0xffff ? 2 : 1;
+      while (k < n) {
+        const d = text.codePointAt(k) ?? 0;
+        if (!isIdRest(d)) break;
+        k += d > 0xffff ? 2 : 1;
+      }
+    } else {
+      return k === i ? i : trimDot(text, i, k);
+    }
+    // continue through `.` when a component follows
+    if (text.charCodeAt(k) === 0x2e) {
+      const next = text.codePointAt(k + 1) ?? 0;
+      if (isIdFirst(next) || next === OPEN_QUOTE) {
+        k++;
+        continue;
+      }
+    }
+    return k;
+  }
+}
+
+function trimDot(text: string, i: number, k: number): number {
+  return k > i && text.charCodeAt(k - 1) === 0x2e ? k - 1 : k;
+}
+
+function unquote(text: string, start: number, end: number): string {
+  const raw = text.slice(start, end);
+  return raw.indexOf('«') < 0 ? raw : raw.replace(/[«»]/gu, '');
+}
+
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
+/**
+ * End offset of the numeric literal at `i`. Only digits of the literal's base are consumed, so
+ * `2sorry` is `2` followed by `sorry`, as in Lean.
+ */
+function scanNumber(text: string, i: number): number {
+  const n = text.length;
+  let k = i + 1;
+  const base = text.charCodeAt(i) === 0x30 ? text.charCodeAt(k) | 0x20 : 0;
+  const digitOf = base === 0x78 ? isHexDigit : base === 0x62 || base === 0x6f ? isDigit : null;
+  if (digitOf !== null) {
+    k++;
+    while (k < n && (digitOf(text.charCodeAt(k)) || (text.charCodeAt(k) === 0x5f && digitOf(text.charCodeAt(k + 1))))) k++;
+    return k;
+  }
+  const digits = (): void => {
+    while (k < n && (isDigit(text.charCodeAt(k)) || (text.charCodeAt(k) === 0x5f && isDigit(text.charCodeAt(k + 1))))) k++;
+  };
+  digits();
+  if (text.charCodeAt(k) === 0x2e && isDigit(text.charCodeAt(k + 1))) {
+    k++;
+    digits();
+  }
+  const e = text.charCodeAt(k) | 0x20;
+  if (e === 0x65) {
+    const sign = text.charCodeAt(k + 1) === 0x2b || text.charCodeAt(k + 1) === 0x2d ? 1 : 0;
+    if (isDigit(text.charCodeAt(k + 1 + sign))) {
+      k += 1 + sign;
+      digits();
+    }
+  }
+  return k;
+}
+
+/** End offset of a char literal starting at the quote at `i`, or 0 when it is not one. */
+function scanCharLiteral(text: string, i: number): number {
+  let k = i + 1;
+  const c = text.charCodeAt(k);
+  if (Number.isNaN(c) || c === 0x0a || c === 0x27) return 0;
+  if (c === 0x5c) {
+    const e = text.charCodeAt(k + 1);
+    if (e === 0x78) k += 4; // \xHH
+    else if (e === 0x75) {
+      // \uHHHH or \u{…}
+      if (text.charCodeAt(k + 2) === 0x7b) {
+        const close = text.indexOf('}', k + 3);
+        if (close < 0 || close - k > 12) return 0;
+        k = close + 1;
+      } else k += 6;
+    } else k += 2;
+  } else {
+    k += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+  }
+  return text.charCodeAt(k) === 0x27 ? k + 1 : 0;
+}
