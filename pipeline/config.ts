@@ -20,6 +20,8 @@ export const LeanConfigSchema = z
         image: z.string().min(1).default('proofline-lean:v4.33.0'),
       })
       .default({ engine: 'docker', image: 'proofline-lean:v4.33.0' }),
+    /** Extra environment variables for every Lean process (e.g. LEAN_NUM_THREADS); nothing else is inherited. */
+    env: z.record(z.string(), z.string()).default({}),
     /** Extra paths made visible read-only inside the sandbox (the toolchain's own paths are added automatically). */
     sandbox_read_only_paths: z.array(z.string()).default([]),
     /** `strict`, `standard`, or a path to a policy YAML/JSON file. */

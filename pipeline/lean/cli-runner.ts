@@ -13,6 +13,7 @@ export interface CliRunnerOptions {
   toolchain: Toolchain;
   driver: SandboxDriver;
   tmpRoot: string;
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -34,7 +35,7 @@ export class CliRunner implements ElaborationRunner {
     try {
       const auditLine = candidate.text.split('\n').length + 2;
       await writeFile(join(workDir, 'Candidate.lean'), `${candidate.text}\n\n#print axioms ${candidate.target}\n`);
-      const spec = leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb });
+      const spec = leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraEnv: this.#options.extraEnv ?? {} });
       const run = await runLeanProcess(toolchain.leanBin, ['--json', 'Candidate.lean'], {
         driver,
         spec,

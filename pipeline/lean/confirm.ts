@@ -27,6 +27,7 @@ export interface ConfirmOptions {
   driver: SandboxDriver;
   tmpRoot: string;
   allowedAxioms: readonly string[];
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,7 +50,7 @@ export async function confirmAccept(
   const run = (command: string, args: string[]): Promise<RunResult> =>
     runLeanProcess(command, args, {
       driver,
-      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: [workDir] }),
+      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: [workDir], extraEnv: options.extraEnv ?? {} }),
       timeoutMs: remaining(),
       memoryLimitMb: budget.memoryLimitMb,
     });

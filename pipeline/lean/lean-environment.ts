@@ -8,7 +8,7 @@ import type { Toolchain } from './toolchain.ts';
  */
 export function leanSandboxSpec(
   toolchain: Toolchain,
-  options: { workDir: string; cwd?: string; memoryLimitMb: number; extraLeanPath?: string[]; extraReadOnlyPaths?: readonly string[] },
+  options: { workDir: string; cwd?: string; memoryLimitMb: number; extraEnv?: Readonly<Record<string, string>>; extraLeanPath?: string[]; extraReadOnlyPaths?: readonly string[] },
 ): SandboxSpec {
   const leanPath = [...(options.extraLeanPath ?? []), ...toolchain.leanPath];
   return {
@@ -16,6 +16,7 @@ export function leanSandboxSpec(
     writablePaths: [options.workDir],
     cwd: options.cwd ?? options.workDir,
     env: {
+      ...options.extraEnv,
       // The toolchain's bin first (the REPL finds `lean` for its sysroot), then the interpreter of
       // script-based toolchains (the test double), then the system.
       PATH: [join(toolchain.home, 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),

@@ -38,11 +38,11 @@ export async function openProofChecker(config: LeanConfig, options: OpenCheckerO
             warmSpares: config.pool.warm_spares,
             maxChecksPerProcess: config.pool.max_checks_per_process,
             maxRssMb: config.pool.max_rss_mb,
-            session: { toolchain, driver, headerTimeoutMs: config.header_timeout_ms, memoryLimitMb: config.memory_limit_mb, tmpRoot },
+            session: { toolchain, driver, headerTimeoutMs: config.header_timeout_ms, memoryLimitMb: config.memory_limit_mb, tmpRoot, extraEnv: config.env },
             logger: options.logger,
           }),
         )
-      : new CliRunner({ toolchain, driver, tmpRoot });
+      : new CliRunner({ toolchain, driver, tmpRoot, extraEnv: config.env });
   const checker = createProofChecker(config, { toolchain, driver, policy, runner, tmpRoot, logger: options.logger });
   return { checker, toolchain };
 }

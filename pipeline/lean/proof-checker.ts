@@ -99,7 +99,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     if (decision.kind === 'rejected' || !config.confirm) return { decision, confirmed: false, messages };
     const l3Start = performance.now();
     const rejection = await withRetries('L3', () =>
-      confirmAccept(candidate, statement, budget, { toolchain: deps.toolchain, driver: deps.driver, tmpRoot: deps.tmpRoot, allowedAxioms: deps.policy.allowed_axioms }),
+      confirmAccept(candidate, statement, budget, { toolchain: deps.toolchain, driver: deps.driver, tmpRoot: deps.tmpRoot, allowedAxioms: deps.policy.allowed_axioms, extraEnv: config.env }),
     );
     timings.l3_ms = performance.now() - l3Start;
     const confirmed = rejection ?? { ...decision, layer: 'L3' as const, detail: `${decision.detail}; confirmed by a fresh compile, kernel replay and the statement audit` };

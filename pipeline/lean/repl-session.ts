@@ -16,6 +16,8 @@ export interface ReplSessionOptions {
   memoryLimitMb: number;
   /** Parent of this process's private work directory. */
   tmpRoot: string;
+  /** `lean.env`: extra environment for the process. */
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 export type ReplOutcome =
@@ -58,7 +60,7 @@ export class ReplSession {
 
   static async start(options: ReplSessionOptions): Promise<ReplSession> {
     const workDir = await mkdtemp(join(options.tmpRoot, 'repl-'));
-    const spec = leanSandboxSpec(options.toolchain, { workDir, cwd: options.toolchain.projectDir, memoryLimitMb: options.memoryLimitMb });
+    const spec = leanSandboxSpec(options.toolchain, { workDir, cwd: options.toolchain.projectDir, memoryLimitMb: options.memoryLimitMb, extraEnv: options.extraEnv ?? {} });
     let session: ReplSession;
     try {
       session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir);
