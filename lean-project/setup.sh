@@ -169,7 +169,7 @@ self_test() {
   out="$(cd "$tmp" && LEAN_SYSROOT="$(dirname "$tc_bin")" LEAN_PATH="$lean_path" "$bin/proofline-audit" \
     --candidate Candidate --reference Reference --target proofline_selftest --search-path "$tmp")" \
     || fail "self-test: proofline-audit failed"
-  # Lean prints object keys in sorted order; check each field on its own.
+  # Key order is Lean's own; check each field on its own.
   local expected
   for expected in '"found":true' '"type_matches":true' '"constants_mismatched":[]' '"kind":"theorem"'; do
     [[ "$out" == *"$expected"* ]] || fail "self-test: proofline-audit printed ${out} (expected ${expected})"
