@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
@@ -44,21 +44,33 @@ export async function confirmAccept(
   options: ConfirmOptions,
 ): Promise<Decision | null> {
   const { toolchain, driver } = options;
-  const workDir = await mkdtemp(join(options.tmpRoot, 'confirm-'));
+  const root = await mkdtemp(join(options.tmpRoot, 'confirm-'));
+  // Three directories, so nothing the candidate's process can write is ever read as trusted:
+  // the reference is compiled first, in a directory the candidate's sandbox cannot even see.
+  const referenceDir = join(root, 'reference');
+  const candidateDir = join(root, 'candidate');
+  const scratchDir = join(root, 'scratch');
+  await Promise.all([referenceDir, candidateDir, scratchDir].map((dir) => mkdir(dir)));
   const started = performance.now();
   const remaining = (): number => Math.max(1, budget.timeoutMs - (performance.now() - started));
-  const run = (command: string, args: string[]): Promise<RunResult> =>
+  const run = (command: string, args: string[], workDir: string, readOnly: string[] = []): Promise<RunResult> =>
     runLeanProcess(command, args, {
       driver,
-      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: [workDir], extraEnv: options.extraEnv ?? {} }),
+      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: readOnly, extraReadOnlyPaths: readOnly, extraEnv: options.extraEnv ?? {} }),
       timeoutMs: remaining(),
       memoryLimitMb: budget.memoryLimitMb,
     });
   try {
-    await writeFile(join(workDir, 'Candidate.lean'), `${candidate.text}\n`);
-    await writeFile(join(workDir, 'Reference.lean'), `${candidate.header}\n\n${formalStatement}\n`);
+    await writeFile(join(referenceDir, 'Reference.lean'), `${candidate.header}\n\n${formalStatement}\n`);
+    const reference = await run(toolchain.leanBin, ['--json', '-R', referenceDir, '-o', join(referenceDir, 'Reference.olean'), join(referenceDir, 'Reference.lean')], referenceDir);
+    if (reference.timedOut || reference.memoryExceeded || reference.exitCode !== 0) {
+      throw new ProoflineError('LEAN_HEADER_FAILED', `The reference statement does not compile in a clean environment (exit ${reference.exitCode}${reference.timedOut ? ', timed out' : ''})`, {
+        details: { stdout: reference.stdout.slice(0, 1000) },
+      });
+    }
 
-    const compiled = await run(toolchain.leanBin, ['--json', '-R', workDir, '-o', join(workDir, 'Candidate.olean'), join(workDir, 'Candidate.lean')]);
+    await writeFile(join(candidateDir, 'Candidate.lean'), `${candidate.text}\n`);
+    const compiled = await run(toolchain.leanBin, ['--json', '-R', candidateDir, '-o', join(candidateDir, 'Candidate.olean'), join(candidateDir, 'Candidate.lean')], candidateDir);
     const limit = limitDecision(compiled);
     if (limit !== null) return limit;
     const errors = parseLeanJsonLines(compiled.stdout).map((m) => normalizeLeanJsonMessage(m)).filter((m) => m.severity === 'error');
@@ -67,14 +79,7 @@ export async function confirmAccept(
       return reject('lean_error', first ? `Fresh compilation failed at line ${first.line}: ${first.data.split('\n', 1)[0]}` : `Fresh compilation exited ${compiled.exitCode}`);
     }
 
-    const reference = await run(toolchain.leanBin, ['--json', '-R', workDir, '-o', join(workDir, 'Reference.olean'), join(workDir, 'Reference.lean')]);
-    if (reference.timedOut || reference.memoryExceeded || reference.exitCode !== 0) {
-      throw new ProoflineError('LEAN_HEADER_FAILED', `The reference statement does not compile in a clean environment (exit ${reference.exitCode}${reference.timedOut ? ', timed out' : ''})`, {
-        details: { stdout: reference.stdout.slice(0, 1000) },
-      });
-    }
-
-    const replay = await run(toolchain.leancheckerBin, ['Candidate']);
+    const replay = await run(toolchain.leancheckerBin, ['Candidate'], scratchDir, [candidateDir]);
     const replayLimit = limitDecision(replay);
     if (replayLimit !== null) return replayLimit;
     if (replay.signal !== null) throw crashed('leanchecker', replay);
@@ -82,13 +87,14 @@ export async function confirmAccept(
       return reject('kernel_rejected', `Kernel replay (leanchecker) rejected the compiled module: ${(replay.stdout + replay.stderr).trim().split('\n', 1)[0] ?? ''}`);
     }
 
-    const audited = await run(toolchain.auditBin, ['--candidate', 'Candidate', '--reference', 'Reference', '--target', candidate.target, '--search-path', workDir]);
+    const auditArgs = ['--candidate', 'Candidate', '--reference', 'Reference', '--target', candidate.target, '--search-path', referenceDir, '--search-path', candidateDir];
+    const audited = await run(toolchain.auditBin, auditArgs, scratchDir, [referenceDir, candidateDir]);
     const auditLimit = limitDecision(audited);
     if (auditLimit !== null) return auditLimit;
     if (audited.exitCode !== 0 || audited.signal !== null) throw crashed('proofline-audit', audited);
     return judgeAudit(parseAudit(audited.stdout), candidate.target, options.allowedAxioms);
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 }
 

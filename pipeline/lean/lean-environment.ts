@@ -10,7 +10,8 @@ export function leanSandboxSpec(
   toolchain: Toolchain,
   options: { workDir: string; cwd?: string; memoryLimitMb: number; extraEnv?: Readonly<Record<string, string>>; extraLeanPath?: string[]; extraReadOnlyPaths?: readonly string[] },
 ): SandboxSpec {
-  const leanPath = [...(options.extraLeanPath ?? []), ...toolchain.leanPath];
+  // Extra entries go LAST: a module planted in a writable dir must never shadow the toolchain's.
+  const leanPath = [...toolchain.leanPath, ...(options.extraLeanPath ?? [])];
   return {
     readOnlyPaths: [...new Set([...toolchain.readOnlyPaths, ...(options.extraReadOnlyPaths ?? [])])],
     writablePaths: [options.workDir],
