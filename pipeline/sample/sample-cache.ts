@@ -39,9 +39,10 @@ export function createFileSampleCache(dir: string): SampleCache {
   };
   return {
     async get(hash) {
+      const path = pathOf(hash);
       let text: string;
       try {
-        text = await readFile(pathOf(hash), 'utf8');
+        text = await readFile(path, 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw cacheError('read', dir, error);

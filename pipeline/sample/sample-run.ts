@@ -112,6 +112,7 @@ export async function runSampling(options: SampleRunOptions): Promise<SampleRunR
     stop.abort(error);
   };
 
-  await Promise.all(pending.map((request) => queue.add(() => sampleOne(request)).catch((error: unknown) => onFailure(request, error))));
+  // Failures are handled inside the queued task, so a fatal stop is in place before the queue starts the next one.
+  await Promise.all(pending.map((request) => queue.add(() => sampleOne(request).catch((error: unknown) => onFailure(request, error)))));
   return { summary: stats.summary(options.price, performance.now() - startedAt), fatalError, interrupted: options.signal?.aborted === true };
 }
