@@ -1,0 +1,58 @@
+export interface MemoryWatchOptions {
+  /** Resident memory of the whole process tree above which `onExceeded` fires (once). */
+  limitMb: number;
+  /** Time between two samples; default 200. A sample starts only after the previous one finished. */
+  pollMs?: number;
+  /** Called once, with the sample that crossed the limit. The watch stops itself first. */
+  onExceeded: (rssMb: number) => void;
+  /** Called with every sample (peak tracking, metrics). */
+  onSample?: (rssMb: number) => void;
+}
+
+/** What the watch samples: a LeanProcess fits. */
+export interface MemorySampled {
+  rssMb(): Promise<number>;
+}
+
+/**
+ * Polls a process tree's RSS and reports the first sample above the limit. Usable by one-shot runs
+ * and by long-lived REPL sessions; returns `stop`, idempotent. The timer is unref'ed: a watch never
+ * keeps the event loop alive on its own. The caller decides what exceeding means (kill, recycle).
+ */
+export function startMemoryWatch(target: MemorySampled, options: MemoryWatchOptions): () => void {
+  const pollMs = options.pollMs ?? 200;
+  if (!(options.limitMb > 0)) throw new TypeError(`Expected \`limitMb\` to be a positive number, got ${options.limitMb}`);
+  if (!(pollMs > 0)) throw new TypeError(`Expected \`pollMs\` to be a positive number, got ${pollMs}`);
+  let isStopped = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const sample = async (): Promise<void> => {
+    timer = null;
+    let rssMb: number;
+    try {
+      rssMb = await target.rssMb();
+    } catch {
+      rssMb = 0; // /proc vanished under us: the process is gone; its exit is reported elsewhere.
+    }
+    if (isStopped) return;
+    options.onSample?.(rssMb);
+    if (rssMb > options.limitMb) {
+      stop();
+      options.onExceeded(rssMb);
+      return;
+    }
+    schedule();
+  };
+  const schedule = (): void => {
+    timer = setTimeout(() => void sample(), pollMs);
+    timer.unref();
+  };
+  const stop = (): void => {
+    isStopped = true;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+
+  void sample();
+  return stop;
+}
