@@ -72,20 +72,22 @@ function findBlocks(text: string, markers: Marker[]): Block[] {
     text.slice(0, first.lineStart).trim() !== '' &&
     (markers.length === 1 || markers[1]?.label !== '' || isBlankLineAfter(text, first.lineEnd))
   ) {
-    blocks.push({ label: '<prefix>', contentStart: 0, contentEnd: first.lineStart, outerStart: 0, outerEnd: first.lineEnd, terminated: true });
+    blocks.push({ label: '<prefix>', contentStart: 0, contentEnd: first.lineStart > 0 && text.charCodeAt(first.lineStart - 1) === 0x0a ? first.lineStart - 1 : first.lineStart, outerStart: 0, outerEnd: first.lineEnd, terminated: true });
     next = 1;
   }
   let open: Marker | null = null;
   const contentStartOf = (m: Marker): number => Math.min(m.lineEnd + 1, text.length);
+  // content ends before the newline that precedes a closing fence line
+  const contentEndBefore = (m: Marker, start: number): number => (m.lineStart > start && text.charCodeAt(m.lineStart - 1) === 0x0a ? m.lineStart - 1 : m.lineStart);
   for (let k = next; k < markers.length; k++) {
     const m = markers[k] as Marker;
     if (open === null) {
       open = m;
     } else if (m.label === '') {
-      blocks.push({ label: open.label, contentStart: contentStartOf(open), contentEnd: m.lineStart, outerStart: open.lineStart, outerEnd: m.lineEnd, terminated: true });
+      blocks.push({ label: open.label, contentStart: contentStartOf(open), contentEnd: contentEndBefore(m, contentStartOf(open)), outerStart: open.lineStart, outerEnd: m.lineEnd, terminated: true });
       open = null;
     } else {
-      blocks.push({ label: open.label, contentStart: contentStartOf(open), contentEnd: m.lineStart, outerStart: open.lineStart, outerEnd: m.lineStart, terminated: false });
+      blocks.push({ label: open.label, contentStart: contentStartOf(open), contentEnd: contentEndBefore(m, contentStartOf(open)), outerStart: open.lineStart, outerEnd: m.lineStart, terminated: false });
       open = m;
     }
   }
@@ -113,6 +115,12 @@ function thinkBlock(text: string): string | null | undefined {
   if (open < 0 && close < 0) return undefined;
   const inner = text.slice(open < 0 ? 0 : open + '<think>'.length, close < 0 ? text.length : close).trim();
   return inner === '' ? null : inner;
+}
+
+function joinProse(before: string, after: string): string {
+  const a = before.trim();
+  const b = after.trim();
+  return a !== '' && b !== '' ? `${a}\n\n${b}` : a + b;
 }
 
 function orNull(s: string): string | null {
@@ -143,6 +151,6 @@ export function splitCompletion(text: string): SplitCompletion {
   }
   const fence: FenceKind =
     chosen.label === '<prefix>' ? 'before_closing_fence' : !chosen.terminated ? 'unterminated_block' : chosen.label === '' ? 'unlabelled_block' : 'lean_block';
-  const reasoning = think !== undefined ? think : orNull(`${text.slice(0, chosen.outerStart)}\n${text.slice(chosen.outerEnd)}`);
+  const reasoning = think !== undefined ? think : orNull(joinProse(text.slice(0, chosen.outerStart), text.slice(chosen.outerEnd)));
   return { code: text.slice(chosen.contentStart, chosen.contentEnd), fence, reasoning };
 }

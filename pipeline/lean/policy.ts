@@ -94,7 +94,7 @@ export function parsePolicy(value: unknown, origin = 'policy'): Policy {
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
     const received = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
-    return `\`${key}\`: ${issue.message} (received ${JSON.stringify(received) ?? 'nothing'})`;
+    return `\`${key}\`: ${issue.message}; got ${JSON.stringify(received) ?? 'nothing'}`;
   });
   throw new ProoflineError('CONFIG_INVALID', `Invalid ${origin}: ${problems.join('; ')}`, { details: { origin, problems } });
 }

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { extractProof } from '../../../pipeline/extract/extract-proof.ts';
+import { isProoflineError } from '../../../pipeline/errors.ts';
+
+const STATEMENT = 'theorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by sorry';
+const HEADER = 'import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 0\n\nopen BigOperators Real Nat Topology Rat\n\n';
+const lean = (code: string) => '```lean4\n' + code + '\n```';
+
+describe('extractProof: the model repeats the statement', () => {
+  it('takes everything after the first := at depth 0 that follows the target name, keeping `by` and indentation', () => {
+    const code = 'theorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2 := by rfl) : x + 1 = 3 := by\n    subst h₀\n    norm_num';
+    expect(extractProof(lean(code), STATEMENT)).toMatchObject({
+      ok: true,
+      auxiliary: '',
+      proof: 'by\n    subst h₀\n    norm_num',
+      source: 'statement_repeated',
+      fence: 'lean_block',
+    });
+  });
+
+  it('never uses the model’s own copy of the statement', () => {
+    const result = extractProof(lean('theorem mathd_algebra_10 : False := by\n  exact cheat'), STATEMENT);
+    expect(result).toMatchObject({ ok: true, proof: 'by\n  exact cheat', auxiliary: '' });
+  });
+
+  it('keeps a term-mode proof as a term', () => {
+    expect(extractProof('lemma mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 :=\n  by subst h₀; norm_num', STATEMENT)).toMatchObject({ ok: true, proof: 'by subst h₀; norm_num' });
+  });
+
+  it('drops imports, header lines the trusted header already has, the statement’s doc comment and modifiers', () => {
+    const code = `${HEADER}/-- What is $x+1$? Show that it is 3. -/\n@[simp] private theorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  norm_num [h₀]`;
+    expect(extractProof(lean(code), STATEMENT, HEADER)).toMatchObject({ ok: true, auxiliary: '', proof: 'by\n  norm_num [h₀]' });
+  });
+
+  it('drops an open line that repeats the header’s namespaces in another order', () => {
+    const code = 'import Mathlib\nopen BigOperators Nat Rat Real Topology\n\ntheorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  norm_num [h₀]';
+    expect(extractProof(code, STATEMENT, HEADER)).toMatchObject({ ok: true, auxiliary: '' });
+  });
+
+  it('keeps auxiliary declarations and lines the header does not have', () => {
+    const code = `import Mathlib\nopen Finset\n\nlemma helper : (2 : ℝ) + 1 = 3 := by norm_num\n\nset_option maxRecDepth 1000 in\ntheorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  rw [h₀]; exact helper`;
+    expect(extractProof(code, STATEMENT, HEADER)).toMatchObject({
+      ok: true,
+      auxiliary: 'open Finset\n\nlemma helper : (2 : ℝ) + 1 = 3 := by norm_num\n\nset_option maxRecDepth 1000 in',
+      proof: 'by\n  rw [h₀]; exact helper',
+    });
+  });
+
+  it('finds the declaration with the lexer, not in comments or strings', () => {
+    const code = '-- theorem mathd_algebra_10 : True := trivial\n/- theorem mathd_algebra_10 := x -/\nnorm_num [h₀]';
+    expect(extractProof(code, STATEMENT)).toMatchObject({ ok: true, source: 'body_only' });
+  });
+
+  it('drops a leading -/ that closes a doc comment the prompt opened', () => {
+    const code = '-/\ntheorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  norm_num [h₀]\n```';
+    expect(extractProof(code, STATEMENT)).toMatchObject({ ok: true, auxiliary: '', proof: 'by\n  norm_num [h₀]' });
+  });
+
+  it('reports a declaration without := and one with nothing after it as no_proof', () => {
+    expect(extractProof(lean('theorem mathd_algebra_10 (x : ℝ) : x = x\n  | _ => rfl'), STATEMENT)).toMatchObject({
+      ok: false,
+      reason: 'no_proof',
+      detail: 'the code declares `theorem mathd_algebra_10` (line 1) but has no `:=` after its statement',
+    });
+    expect(extractProof('theorem mathd_algebra_10 (x : ℝ) : x = x :=   ', STATEMENT)).toMatchObject({ ok: false, detail: 'nothing follows `:=` in the code\'s `theorem mathd_algebra_10`' });
+  });
+});
+
+describe('extractProof: the code is a proof body', () => {
+  it('indents every line by 2 when no line after the first is indented', () => {
+    expect(extractProof('subst h₀\nnorm_num\n\nlinarith', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  subst h₀\n  norm_num\n\n  linarith', source: 'body_only', auxiliary: '' });
+  });
+
+  it('gives the first line the smallest indentation of the following lines', () => {
+    const body = 'have h : x = 2 := by\n      exact h₀\n    norm_num [h]\n  ```';
+    expect(extractProof(body, STATEMENT)).toMatchObject({ ok: true, proof: 'by\n    have h : x = 2 := by\n      exact h₀\n    norm_num [h]' });
+  });
+
+  it('indents a one-line body by 2', () => {
+    expect(extractProof('  nlinarith [sq_nonneg x]', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  nlinarith [sq_nonneg x]' });
+  });
+
+  it('uses a body that already starts with by as it is', () => {
+    expect(extractProof('by\n  norm_num [h₀]\n', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  norm_num [h₀]' });
+  });
+
+  it('keeps the reasoning outside the chosen block', () => {
+    const completion = '  norm_num [h₀]\n```\n\nWe substitute x = 2.';
+    expect(extractProof(completion, STATEMENT)).toMatchObject({ ok: true, reasoning: 'We substitute x = 2.', fence: 'before_closing_fence' });
+  });
+});
+
+describe('extractProof: no proof', () => {
+  it.each([
+    ['an empty completion', '', 'the Lean code (whole completion) is empty'],
+    ['an empty lean4 block', '```lean4\n\n```', 'the Lean code (last lean4/lean block) is empty'],
+    ['comments only', '-- I could not find a proof\n/- sorry -/', 'the Lean code (whole completion) contains only comments'],
+    ['a renamed theorem', 'import Mathlib\n\ntheorem my_version (x : ℝ) : x = x := by rfl', 'the code starts with `import` like a Lean file but declares `theorem my_version`, not the target `mathd_algebra_10` (renamed theorems are not matched)'],
+    ['a file without any theorem', 'import Mathlib\nopen Real', 'the code starts with `import` like a Lean file but declares no theorem, not the target `mathd_algebra_10` (renamed theorems are not matched)'],
+  ])('reports %s with a precise sentence', (_name, completion, detail) => {
+    expect(extractProof(completion, STATEMENT)).toEqual({ ok: false, reason: 'no_proof', detail, reasoning: null });
+  });
+
+  it('keeps the reasoning of a completion that has no Lean', () => {
+    expect(extractProof('<think>hard</think>\n```python\nprint(1)\n```', STATEMENT)).toMatchObject({ ok: false, reasoning: 'hard' });
+  });
+
+  it('throws INPUT_INVALID, not no_proof, when the trusted statement has no theorem name', () => {
+    try {
+      extractProof('by simp', 'example : True := by sorry');
+      expect.unreachable();
+    } catch (error) {
+      expect(isProoflineError(error, 'INPUT_INVALID')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { isProoflineError } from '../../../pipeline/errors.ts';
+import { assembleCandidate, findStatementTarget, referenceText, statementPrefix } from '../../../pipeline/lean/assemble.ts';
+
+const HEADER = 'import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen BigOperators Real Nat Topology Rat\n\n';
+const STATEMENT = 'theorem mathd_algebra_10 : abs ((120 : ℝ) / 100 * 30 - 130 / 100 * 20) = 10 := by sorry';
+
+describe('assembleCandidate', () => {
+  it('builds header + blank line + statement prefix + " := " + proof', () => {
+    const c = assembleCandidate({ header: HEADER, formal_statement: STATEMENT }, { auxiliary: '', proof: '  by\n  norm_num [abs_of_nonneg]' });
+    expect(c.statementPrefix).toBe('theorem mathd_algebra_10 : abs ((120 : ℝ) / 100 * 30 - 130 / 100 * 20) = 10');
+    expect(c.body).toBe(`${c.statementPrefix} := by\n  norm_num [abs_of_nonneg]`);
+    expect(c.text).toBe(`${HEADER}\n\n${c.body}`);
+    expect(c.header).toBe(HEADER);
+    expect(c.target).toBe('mathd_algebra_10');
+  });
+
+  it('puts auxiliary declarations before the trusted statement, separated by a blank line', () => {
+    const c = assembleCandidate({ header: '', formal_statement: 'theorem t : True := by sorry' }, { auxiliary: 'lemma h : True := trivial', proof: 'h' });
+    expect(c.body).toBe('lemma h : True := trivial\n\ntheorem t : True := h');
+    expect(c.text).toBe('\n\nlemma h : True := trivial\n\ntheorem t : True := h');
+  });
+
+  it('counts the lines before the body so that body line 1 is text line bodyLineOffset + 1', () => {
+    for (const header of ['', 'import Mathlib', HEADER]) {
+      const c = assembleCandidate({ header, formal_statement: 'theorem t : True := by sorry' }, { auxiliary: '', proof: 'by trivial' });
+      const textLines = c.text.split('\n');
+      expect(textLines[c.bodyLineOffset]).toBe(c.body.split('\n')[0]);
+    }
+  });
+
+  it('targets the last theorem of a statement that starts with auxiliary definitions', () => {
+    const statement = 'abbrev putnam_solution : ℕ := 3\n\n/-- theorem fake -/\ntheorem putnam_x (n : ℕ) : n = n := by sorry';
+    const c = assembleCandidate({ header: '', formal_statement: statement }, { auxiliary: '', proof: 'by rfl' });
+    expect(c.target).toBe('putnam_x');
+    expect(c.statementPrefix).toBe('abbrev putnam_solution : ℕ := 3\n\n/-- theorem fake -/\ntheorem putnam_x (n : ℕ) : n = n');
+  });
+
+  it('ignores theorem names in comments and strings and unquotes «» names', () => {
+    expect(findStatementTarget('-- theorem a\n/- lemma b -/ theorem «c» : "theorem d" = "" := by sorry')).toBe('c');
+    expect(findStatementTarget('lemma foo.bar : True := by sorry')).toBe('foo.bar');
+  });
+
+  it('throws INPUT_INVALID when the trusted statement declares no theorem', () => {
+    try {
+      assembleCandidate({ header: '', formal_statement: 'example : True := by sorry' }, { auxiliary: '', proof: 'by trivial' });
+      expect.unreachable();
+    } catch (error) {
+      expect(isProoflineError(error, 'INPUT_INVALID')).toBe(true);
+      expect((error as Error).message).toContain('example : True');
+    }
+  });
+
+  it('throws INPUT_INVALID when the trusted statement does not end in := by sorry', () => {
+    expect(() => statementPrefix('theorem t : True := trivial')).toThrow(/`:= by sorry`/u);
+  });
+
+  it('keeps the reference file as header + blank line + the statement with its sorry', () => {
+    expect(referenceText({ header: HEADER, formal_statement: STATEMENT })).toBe(`${HEADER}\n\n${STATEMENT}`);
+  });
+});
