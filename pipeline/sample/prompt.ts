@@ -20,7 +20,11 @@ export interface RenderedPrompt {
   version: string;
   system: string;
   user: string;
-  /** Rough input size (characters / 4), used only to reserve tokens-per-minute before a request. */
+  /**
+   * Input size used only to reserve tokens-per-minute before a request: UTF-8 bytes / 3, a
+   * deliberate overestimate (English runs ~4 characters per token; Lean's Unicode symbols are 3
+   * bytes and often one token), so a reservation rarely undercounts what the backend bills.
+   */
   estimatedTokens: number;
 }
 
@@ -62,5 +66,5 @@ export function renderPrompt(template: PromptTemplate, problem: Problem): Render
   const fill = (text: string): string => text.replace(PLACEHOLDER_PATTERN, (_, name: string) => values[name] ?? '');
   const system = fill(template.system);
   const user = fill(template.user);
-  return { version: template.version, system, user, estimatedTokens: Math.ceil((system.length + user.length) / 4) };
+  return { version: template.version, system, user, estimatedTokens: Math.ceil(Buffer.byteLength(system + user, 'utf8') / 3) };
 }

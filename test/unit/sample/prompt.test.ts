@@ -19,7 +19,7 @@ describe('prompt templates', () => {
     expect(prompt.user).toContain('Show $1+1=2$ (costs $$).');
     expect(prompt.user).toContain('```lean4\nimport Mathlib\n\ntheorem p1 : 1 + 1 = 2 := by sorry\n```');
     expect(prompt.user).not.toMatch(/\{\{/u);
-    expect(prompt.estimatedTokens).toBe(Math.ceil((prompt.system.length + prompt.user.length) / 4));
+    expect(prompt.estimatedTokens).toBe(Math.ceil(Buffer.byteLength(prompt.system + prompt.user) / 3));
   });
 
   test('a problem without an informal statement says so instead of leaving a blank', () => {
