@@ -49,4 +49,8 @@ describe('openCompletionOutput', () => {
     await writeFile(path, `${JSON.stringify(record('a', 0))}\nnot json\n${JSON.stringify(record('a', 1))}\n`);
     await expect(openCompletionOutput(path)).rejects.toThrow(`${path}:2: expected a completion record`);
   });
+
+  test('an output path that cannot be opened is OUTPUT_WRITE_FAILED', async () => {
+    await expect(openCompletionOutput(join(dir, 'missing-dir', 'out.jsonl'))).rejects.toMatchObject({ code: 'OUTPUT_WRITE_FAILED' });
+  });
 });
