@@ -47,9 +47,9 @@ export function extractProof(completion: string, formalStatement: string, header
   if (split.code === null) return noProof(split.detail, split.reasoning);
   const { code, fence, reasoning } = split;
   if (code.trim() === '') return noProof(`the Lean code (${describeFence(fence)}) is empty`, reasoning);
-  const { tokens: all } = tokenize(code);
+  const all = tokenizeForDeclaration(code, target);
   // A completion can continue a doc comment its prompt opened: a leading `-/` closes that comment.
-  const tokens = all[0]?.value === '-' && all[1]?.value === '/' && all[1].start === all[0].end ? all.slice(2) : all;
+  let tokens = all[0]?.value === '-' && all[1]?.value === '/' && all[1].start === all[0].end ? all.slice(2) : all;
   if (tokens.length === 0) return noProof(`the Lean code (${describeFence(fence)}) contains only comments`, reasoning);
 
   const declIndex = findDeclaration(tokens, target);
@@ -66,6 +66,7 @@ export function extractProof(completion: string, formalStatement: string, header
 
   const first = tokens[0] as Token;
   if (FILE_START_KEYWORDS.has(first.value) && first.kind === 'ident') {
+    tokens = tokenize(code).tokens; // rare path: the message names what the file declares
     const other = tokens.find((t, k) => t.kind === 'ident' && DECLARATION_KEYWORDS.has(t.value) && tokens[k + 1]?.kind === 'ident');
     const declared = other === undefined ? 'no theorem' : `\`${other.value} ${tokens[tokens.indexOf(other) + 1]?.value ?? ''}\``;
     return noProof(
@@ -74,6 +75,24 @@ export function extractProof(completion: string, formalStatement: string, header
     );
   }
   return { ok: true, auxiliary: '', proof: bodyAsProof(code, first), reasoning, source: 'body_only', fence };
+}
+
+/** Characters after the first mention of the target within which its `:=` is looked for first. */
+const DECLARATION_WINDOW = 4096;
+
+/**
+ * Tokens enough to find the target's declaration and its `:=`: none of the text is lexed twice
+ * (the proof is lexed by L1). Without the target's last name component in the text there is no
+ * declaration, and a body only needs its first tokens. Otherwise lex a window past the first
+ * mention, and everything when the window does not contain the declaration's `:=`.
+ */
+function tokenizeForDeclaration(code: string, target: string): Token[] {
+  const mention = code.indexOf(target.slice(target.lastIndexOf('.') + 1));
+  if (mention < 0) return tokenize(code, { maxTokens: 3 }).tokens;
+  const window = tokenize(code, { untilOffset: mention + DECLARATION_WINDOW }).tokens;
+  const declIndex = findDeclaration(window, target);
+  if (declIndex >= 0 && findAssignment(window, declIndex + 2) !== null) return window;
+  return tokenize(code).tokens;
 }
 
 function describeFence(fence: FenceKind): string {
@@ -190,7 +209,7 @@ function redundantLineTest(header: string): (line: string) => boolean {
  */
 function bodyAsProof(code: string, first: Token): string {
   if (first.value === 'by') return code.trim();
-  const lines = code.replace(/\s+$/u, '').split('\n');
+  const lines = code.trimEnd().split('\n');
   while (lines.length > 0 && (lines[0] ?? '').trim() === '') lines.shift();
   const [head = '', ...rest] = lines;
   let minIndent = Infinity;

@@ -29,8 +29,21 @@ export interface TrustedStatement {
   formal_statement: string;
 }
 
+// Batches check many completions of one statement (GRPO groups): remember the last few targets.
+const recentTargets = new Map<string, string | null>();
+const RECENT_TARGETS_MAX = 64;
+
 /** The name declared by the last `theorem`/`lemma` in a trusted statement (comments and strings skipped). */
 export function findStatementTarget(formalStatement: string): string | null {
+  const known = recentTargets.get(formalStatement);
+  if (known !== undefined) return known;
+  const target = scanStatementTarget(formalStatement);
+  if (recentTargets.size >= RECENT_TARGETS_MAX) recentTargets.delete(recentTargets.keys().next().value as string);
+  recentTargets.set(formalStatement, target);
+  return target;
+}
+
+function scanStatementTarget(formalStatement: string): string | null {
   const { tokens } = tokenize(formalStatement);
   let target: string | null = null;
   for (let k = 0; k + 1 < tokens.length; k++) {

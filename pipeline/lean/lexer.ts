@@ -63,24 +63,46 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+const ASCII_STRINGS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+const ASCII_ID_FIRST = new Uint8Array(128);
+const ASCII_ID_REST = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_ID_FIRST[c] = isAsciiAlpha(c) || c === 0x5f ? 1 : 0;
+  ASCII_ID_REST[c] = isAsciiAlpha(c) || isDigit(c) || c === 0x5f || c === 0x27 || c === 0x21 || c === 0x3f ? 1 : 0;
+}
+
 export function isIdFirst(c: number): boolean {
-  return isAsciiAlpha(c) || c === 0x5f || (c >= 0x80 && isLetterLike(c));
+  return c < 0x80 ? ASCII_ID_FIRST[c] === 1 : isLetterLike(c);
 }
 
 export function isIdRest(c: number): boolean {
-  return (
-    isAsciiAlpha(c) || isDigit(c) || c === 0x5f || c === 0x27 || c === 0x21 || c === 0x3f ||
-    (c >= 0x80 && (isLetterLike(c) || isSubscriptAlnum(c)))
-  );
+  return c < 0x80 ? ASCII_ID_REST[c] === 1 : isLetterLike(c) || isSubscriptAlnum(c);
 }
 
 const OPEN_QUOTE = 0xab; // «
+// Without the u flag the class matches UTF-16 code units, so it finds surrogate pairs too.
+const SURROGATE = /[\uD800-\uDFFF]/;
 const CLOSE_QUOTE = 0xbb; // »
 
-/** Tokenize Lean source. Never throws: malformed input yields symbols and an `unterminated` note. */
-export function tokenize(text: string): TokenizeResult {
-  const tokens: Token[] = [];
+/**
+ * Tokenize Lean source. Never throws: malformed input yields symbols and an `unterminated` note.
+ * The options stop early, for callers that only need a prefix: tokens are then exact up to the
+ * stop (the last one may extend past `untilOffset`) and `unterminated` is not meaningful.
+ */
+export interface TokenizeOptions {
+  /** Stop after this many tokens. */
+  maxTokens?: number;
+  /** Stop at the first token that starts at or after this offset. */
+  untilOffset?: number;
+}
+
+export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeResult {
+  const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
   const n = text.length;
+  const limit = Math.min(n, options.untilOffset ?? n);
+  const tokens: Token[] = [];
+  // Codepoint columns only differ from UTF-16 offsets when the text has astral characters.
+  const hasSurrogates = SURROGATE.test(text);
   let i = 0;
   let line = 1;
   let lineStart = 0; // offset of the current line's first code unit
@@ -89,11 +111,13 @@ export function tokenize(text: string): TokenizeResult {
   // Mode stack: strings inside interpolations inside strings… Each entry is a mode; for `code`
   // entries opened by an interpolation we count braces to find the closing `}`.
   const modes: number[] = [MODE_CODE];
+  let inString = false; // modes[modes.length - 1] === MODE_STRING, kept in a local for speed
   const braceDepths: number[] = [0];
   let stringStart = -1;
   let unterminated: TokenizeResult['unterminated'] = null;
 
   const columnAt = (offset: number): number => {
+    if (!hasSurrogates) return offset - lineStart;
     if (surrogateScan < lineStart) {
       surrogateScan = lineStart;
       surrogatesOnLine = 0;
@@ -117,13 +141,13 @@ export function tokenize(text: string): TokenizeResult {
     return c;
   };
 
-  while (i < n) {
-    const mode = modes[modes.length - 1];
-    if (mode === MODE_STRING) {
+  while (i < limit && tokens.length < maxTokens) {
+    if (inString) {
       // Inside a (non-raw) string literal: find the closing quote or an interpolation `{`.
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         modes.pop();
+        inString = modes[modes.length - 1] === MODE_STRING;
         braceDepths.pop();
         i++;
         continue;
@@ -136,6 +160,7 @@ export function tokenize(text: string): TokenizeResult {
       }
       if (c === 0x7b) {
         modes.push(MODE_CODE);
+        inString = false;
         braceDepths.push(0);
         i++;
         continue;
@@ -153,11 +178,13 @@ export function tokenize(text: string): TokenizeResult {
     }
     if (c === 0x20 || c === 0x09 || c === 0x0d) {
       i++;
+      for (let d = text.charCodeAt(i); d === 0x20 || d === 0x09 || d === 0x0d; d = text.charCodeAt(i)) i++;
       continue;
     }
     // comments
     if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
-      while (i < n && text.charCodeAt(i) !== 0x0a) i++;
+      const eol = text.indexOf('\n', i + 2);
+      i = eol < 0 ? n : eol;
       continue;
     }
     if (c === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
@@ -165,18 +192,25 @@ export function tokenize(text: string): TokenizeResult {
       const startCol = columnAt(i);
       let depth = 1;
       i += 2;
-      while (i < n && depth > 0) {
-        const d = text.charCodeAt(i);
-        if (d === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
-          depth++;
-          i += 2;
-        } else if (d === 0x2d && text.charCodeAt(i + 1) === 0x2f) {
-          depth--;
-          i += 2;
-        } else {
-          if (d === 0x0a) newline(i);
-          i++;
+      while (depth > 0) {
+        // jump to the next `-` or `/`, counting the newlines passed on the way
+        const dash = text.indexOf('-', i);
+        const slash = text.indexOf('/', i);
+        const next = dash < 0 ? slash : slash < 0 ? dash : Math.min(dash, slash);
+        const stop = next < 0 ? n : next;
+        for (let nl = text.indexOf('\n', i); nl >= 0 && nl < stop; nl = text.indexOf('\n', nl + 1)) newline(nl);
+        if (next < 0) {
+          i = n;
+          break;
         }
+        const d = text.charCodeAt(next);
+        if (d === 0x2f && text.charCodeAt(next + 1) === 0x2d) {
+          depth++;
+          i = next + 2;
+        } else if (d === 0x2d && text.charCodeAt(next + 1) === 0x2f) {
+          depth--;
+          i = next + 2;
+        } else i = next + 1;
       }
       if (depth > 0 && unterminated === null) unterminated = { construct: 'block comment', line: startLine, column: startCol };
       continue;
@@ -191,6 +225,7 @@ export function tokenize(text: string): TokenizeResult {
       const depth = braceDepths[braceDepths.length - 1] ?? 0;
       if (depth === 0) {
         modes.pop();
+        inString = modes[modes.length - 1] === MODE_STRING;
         braceDepths.pop();
         i++;
         continue;
@@ -206,6 +241,7 @@ export function tokenize(text: string): TokenizeResult {
       stringStart = i;
       push('string', '"', start, start + 1, tokLine, col);
       modes.push(MODE_STRING);
+      inString = true;
       braceDepths.push(0);
       i++;
       continue;
@@ -312,7 +348,7 @@ export function tokenize(text: string): TokenizeResult {
       continue;
     }
     const width = cp > 0xffff ? 2 : 1;
-    push('symbol', text.slice(i, i + width), start, i + width, tokLine, col);
+    push('symbol', c < 0x80 ? (ASCII_STRINGS[c] as string) : text.slice(i, i + width), start, i + width, tokLine, col);
     i += width;
   }
 
@@ -336,9 +372,15 @@ function scanIdent(text: string, i: number): number {
     } else if (isIdFirst(c)) {
       k += c > 0xffff ? 2 : 1;
       while (k < n) {
-        const d = text.codePointAt(k) ?? 0;
-        if (!isIdRest(d)) break;
-        k += d > 0xffff ? 2 : 1;
+        const d = text.charCodeAt(k);
+        if (d < 0x80) {
+          if (ASCII_ID_REST[d] !== 1) break;
+          k++;
+          continue;
+        }
+        const cp = d >= 0xd800 && d <= 0xdbff ? (text.codePointAt(k) ?? d) : d;
+        if (!isIdRest(cp)) break;
+        k += cp > 0xffff ? 2 : 1;
       }
     } else {
       return k === i ? i : trimDot(text, i, k);

@@ -68,6 +68,9 @@ const HEARTBEAT_OPTIONS = new Set(['maxHeartbeats', 'synthInstance.maxHeartbeats
 const OPENERS = new Set(['(', '[', '{', '⟨', '⦃', '⟦', '@[', '⁅', '`(']);
 const CLOSERS = new Set([')', ']', '}', '⟩', '⦄', '⟧', '⁆']);
 
+/** Identifiers (without dots) that some rule looks at; everything else is skipped quickly. */
+const RULE_IDENTS = new Set([...BANNED_KEYWORDS.keys(), ...BANNED_COMPONENTS.keys(), ...COMMAND_KEYWORDS, 'native', 'open', 'set_option', 'attribute']);
+
 interface Violation {
   token: Token;
   text: string;
@@ -88,12 +91,24 @@ function scanPart(text: string, part: LintPart, policy: Policy): Violation | nul
   let depth = 0;
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k] as Token;
-    const found = checkToken(tokens, k, part, policy, depth);
+    // Fast path: most tokens (plain identifiers, numbers, operators) need no rule.
+    if (t.kind === 'ident') {
+      if (t.value.indexOf('.') < 0 ? !RULE_IDENTS.has(t.value) : bannedComponent(t.value) === undefined) continue;
+    } else if (t.kind === 'symbol') {
+      if (CLOSERS.has(t.value)) {
+        depth = Math.max(0, depth - 1);
+        continue;
+      }
+      const isOpener = OPENERS.has(t.value);
+      if (isOpener && t.value !== '@[' && t.value !== '`(') {
+        depth++;
+        continue;
+      }
+      if (!isOpener && t.value !== '+') continue;
+      if (isOpener) depth++;
+    } else if (t.kind !== 'hash') continue;
+    const found = checkToken(tokens, k, part, policy, t.kind === 'symbol' ? depth - 1 : depth);
     if (found !== null) return found;
-    if (t.kind === 'symbol') {
-      if (OPENERS.has(t.value)) depth++;
-      else if (CLOSERS.has(t.value)) depth = Math.max(0, depth - 1);
-    }
   }
   if (unterminated !== null) {
     const at: Token = { kind: 'symbol', value: '', start: 0, end: 0, line: unterminated.line, column: unterminated.column };
@@ -119,11 +134,8 @@ function checkToken(tokens: Token[], k: number, part: LintPart, policy: Policy, 
   if (t.kind !== 'ident') return null;
   const keyword = BANNED_KEYWORDS.get(t.value);
   if (keyword !== undefined) return violation(t, t.value, keyword);
-  const components = t.value.split('.');
-  for (const c of components) {
-    const why = BANNED_COMPONENTS.get(c);
-    if (why !== undefined) return violation(t, t.value, why);
-  }
+  const banned = bannedComponent(t.value);
+  if (banned !== undefined) return violation(t, t.value, banned);
   if (t.value === 'native' && next?.kind === 'symbol' && next.value === ':=') return violation(t, 'native :=', 'native evaluation trusts compiled code instead of the kernel');
   if (t.value === 'open' && next?.kind === 'ident' && next.value === 'private') return violation(t, 'open private', 'exposes private declarations to rewrite them');
   if (t.value === 'set_option') return checkSetOption(tokens, k, policy);
@@ -140,6 +152,15 @@ function checkToken(tokens: Token[], k: number, part: LintPart, policy: Policy, 
     }
   }
   return null;
+}
+
+function bannedComponent(name: string): string | undefined {
+  if (name.indexOf('.') < 0) return BANNED_COMPONENTS.get(name);
+  for (const c of name.split('.')) {
+    const why = BANNED_COMPONENTS.get(c);
+    if (why !== undefined) return why;
+  }
+  return undefined;
 }
 
 function optionAllowed(name: string, allowlist: readonly string[]): boolean {
