@@ -209,17 +209,45 @@ function redundantLineTest(header: string): (line: string) => boolean {
  */
 function bodyAsProof(code: string, first: Token): string {
   if (first.value === 'by') return code.trim();
-  const lines = code.trimEnd().split('\n');
-  while (lines.length > 0 && (lines[0] ?? '').trim() === '') lines.shift();
-  const [head = '', ...rest] = lines;
-  let minIndent = Infinity;
-  for (const l of rest) {
-    if (l.trim() === '') continue;
-    const indent = l.length - l.trimStart().length;
-    if (indent < minIndent) minIndent = indent;
+  const body = code.trimEnd();
+  // the head is the first non-blank line (it may be a comment)
+  let headStart = 0;
+  let headEnd = body.indexOf('\n');
+  while (headEnd >= 0 && isBlank(body.slice(headStart, headEnd))) {
+    headStart = headEnd + 1;
+    headEnd = body.indexOf('\n', headStart);
   }
-  const flat = minIndent === Infinity || minIndent === 0;
-  const out = [`${' '.repeat(flat ? 2 : minIndent)}${head.trimStart()}`];
-  for (const l of rest) out.push(flat && l.trim() !== '' ? `  ${l}` : l);
+  const head = body.slice(headStart, headEnd < 0 ? body.length : headEnd).trimStart();
+  if (headEnd < 0) return `by\n  ${head}`;
+  const rest = body.slice(headEnd + 1);
+  const minIndent = smallestIndent(rest);
+  if (minIndent > 0) return `by\n${' '.repeat(minIndent)}${head}\n${rest}`;
+  // no following line is indented: indent every non-blank line by 2
+  const out = [`  ${head}`];
+  for (const line of rest.split('\n')) out.push(isBlank(line) ? line : `  ${line}`);
   return `by\n${out.join('\n')}`;
+}
+
+function isBlank(line: string): boolean {
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/** Smallest indentation (spaces/tabs) of the non-blank lines of `text`; 0 when none is indented or all are blank. */
+function smallestIndent(text: string): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (let start = 0; start <= text.length; ) {
+    let k = start;
+    while (k < text.length && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x09)) k++;
+    const c = text.charCodeAt(k);
+    if (k < text.length && c !== 0x0a && c !== 0x0d && k - start < min) min = k - start;
+    if (min === 0) return 0;
+    const eol = text.indexOf('\n', k);
+    if (eol < 0) break;
+    start = eol + 1;
+  }
+  return min === Number.POSITIVE_INFINITY ? 0 : min;
 }

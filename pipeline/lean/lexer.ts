@@ -80,8 +80,6 @@ export function isIdRest(c: number): boolean {
 }
 
 const OPEN_QUOTE = 0xab; // «
-// Without the u flag the class matches UTF-16 code units, so it finds surrogate pairs too.
-const SURROGATE = /[\uD800-\uDFFF]/;
 const CLOSE_QUOTE = 0xbb; // »
 
 /**
@@ -101,8 +99,6 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
   const n = text.length;
   const limit = Math.min(n, options.untilOffset ?? n);
   const tokens: Token[] = [];
-  // Codepoint columns only differ from UTF-16 offsets when the text has astral characters.
-  const hasSurrogates = SURROGATE.test(text);
   let i = 0;
   let line = 1;
   let lineStart = 0; // offset of the current line's first code unit
@@ -117,7 +113,6 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
   let unterminated: TokenizeResult['unterminated'] = null;
 
   const columnAt = (offset: number): number => {
-    if (!hasSurrogates) return offset - lineStart;
     if (surrogateScan < lineStart) {
       surrogateScan = lineStart;
       surrogatesOnLine = 0;

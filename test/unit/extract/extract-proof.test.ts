@@ -114,3 +114,13 @@ describe('extractProof: no proof', () => {
     }
   });
 });
+
+describe('extractProof: body indentation edge cases', () => {
+  it('keeps a leading comment line as the first line of the body', () => {
+    expect(extractProof('\n\n-- first simplify\n  simp [h₀]\n  norm_num', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  -- first simplify\n  simp [h₀]\n  norm_num' });
+  });
+
+  it('leaves blank lines blank when indenting a flush-left body', () => {
+    expect(extractProof('-- step 1\nsimp\n   \nnorm_num', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  -- step 1\n  simp\n   \n  norm_num' });
+  });
+});
