@@ -4,9 +4,10 @@
  *
  * - Comments (`--`, nested `/- … -/`, doc comments `/--` and `/-!`) produce no tokens, so
  *   `-- sorry` is never a false reject.
- * - String literals produce one `string` token, but the `{…}` parts inside them are lexed as
- *   code: `s!"{sorry}"`, `m!"…"`, and any macro taking an interpolated string (`throwError`) run
- *   them. Raw strings (`r"…"`, `r#"…"#`) have no escapes and no interpolation.
+ * - String literals produce one `string` token. In interpolated strings (after `s!`, `m!`, `f!`,
+ *   `throwError`, …) the `{…}` parts are lexed as code, since Lean elaborates them:
+ *   `s!"{sorry}"`. In other strings `{` is an ordinary character. Raw strings (`r"…"`,
+ *   `r#"…"#`) have no escapes and no interpolation.
  * - Identifiers follow Lean's `isIdFirst`/`isIdRest`: ASCII letters, `_`, letter-like symbols
  *   (Greek except λ Π Σ, ℕ ℝ and the rest of U+2100–214F, script/double-struck letters), and in
  *   rest position digits, `'`, `!`, `?` and subscripts (₀-₉, ₐ-ₜ, ᵢ-ᵪ). Other non-ASCII letters
@@ -38,7 +39,15 @@ export interface TokenizeResult {
 }
 
 const MODE_CODE = 0;
-const MODE_STRING = 1;
+const MODE_STRING = 1; // interpolated string: `{…}` is code
+const MODE_PLAIN_STRING = 2; // ordinary string: `{` is a character
+/**
+ * Syntax that reads the string after it as an interpolated string. Lean decides this in the
+ * parser, per syntax; we follow the syntax a proof can reach without metaprogramming (which L1
+ * rejects anyway). Getting it wrong in either direction would let quotes inside braces desync
+ * string boundaries, so plain strings are not interpolated.
+ */
+const INTERPOLATING = new Set(['s!', 'm!', 'f!', 'throwError', 'dbg_trace']);
 
 export function isLetterLike(c: number): boolean {
   return (
@@ -107,7 +116,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
   // Mode stack: strings inside interpolations inside strings… Each entry is a mode; for `code`
   // entries opened by an interpolation we count braces to find the closing `}`.
   const modes: number[] = [MODE_CODE];
-  let inString = false; // modes[modes.length - 1] === MODE_STRING, kept in a local for speed
+  let inString = false; // modes[modes.length - 1] !== MODE_CODE, kept in a local for speed
+  let interpolating = false; // modes[modes.length - 1] === MODE_STRING
   const braceDepths: number[] = [0];
   let stringStart = -1;
   let unterminated: TokenizeResult['unterminated'] = null;
@@ -142,7 +152,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         modes.pop();
-        inString = modes[modes.length - 1] === MODE_STRING;
+        inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
+        interpolating = modes[modes.length - 1] === MODE_STRING;
         braceDepths.pop();
         i++;
         continue;
@@ -153,9 +164,10 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
         i += 2;
         continue;
       }
-      if (c === 0x7b) {
+      if (c === 0x7b && interpolating) {
         modes.push(MODE_CODE);
         inString = false;
+        interpolating = false;
         braceDepths.push(0);
         i++;
         continue;
@@ -220,7 +232,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
       const depth = braceDepths[braceDepths.length - 1] ?? 0;
       if (depth === 0) {
         modes.pop();
-        inString = modes[modes.length - 1] === MODE_STRING;
+        inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
+        interpolating = modes[modes.length - 1] === MODE_STRING;
         braceDepths.pop();
         i++;
         continue;
@@ -234,8 +247,10 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
 
     if (c === 0x22) {
       stringStart = i;
+      const prev = tokens[tokens.length - 1];
+      interpolating = prev !== undefined && prev.kind === 'ident' && INTERPOLATING.has(prev.value);
       push('string', '"', start, start + 1, tokLine, col);
-      modes.push(MODE_STRING);
+      modes.push(interpolating ? MODE_STRING : MODE_PLAIN_STRING);
       inString = true;
       braceDepths.push(0);
       i++;

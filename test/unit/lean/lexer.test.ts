@@ -13,9 +13,14 @@ describe('tokenize', () => {
     expect(idents('exact «sorry» Foo.«bar baz».qux')).toEqual(['exact', 'sorry', 'Foo.bar baz.qux']);
   });
 
-  it('skips string literals but lexes their {…} interpolations as code', () => {
-    expect(idents('"sorry" s!"a {sorry} b" m!"\\{admit}"')).toEqual(['s!', 'sorry', 'm!']);
-    expect(idents('s!"x {f "y {admit}"} z"')).toEqual(['s!', 'f', 'admit']);
+  it('skips string literals but lexes the {…} parts of interpolated strings as code', () => {
+    expect(idents('"sorry" s!"a {sorry} b" m!"\\{admit}" throwError "{admit}"')).toEqual(['s!', 'sorry', 'm!', 'throwError', 'admit']);
+    expect(idents('s!"x {g s!"y {admit}"} z"')).toEqual(['s!', 'g', 's!', 'admit']);
+  });
+
+  it('treats { in an ordinary string as a character, as Lean does, so quotes cannot desync', () => {
+    expect(idents('"{sorry}" f "{" sorry "}"')).toEqual(['f', 'sorry']);
+    expect(idents(`s!"{'"'}" sorry "x"`)).toEqual(['s!', 'sorry']);
   });
 
   it('skips raw strings, whose quotes and braces are not special', () => {
