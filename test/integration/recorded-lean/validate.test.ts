@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOME } from '../../fixtures/recorded-lean/lib/home.ts';
+import { RecordingIndex } from '../../fixtures/recorded-lean/lib/recording-index.ts';
 import { defaultValidationDirs, validateRecordings } from '../../fixtures/recorded-lean/lib/validate.ts';
 
 const dirs: string[] = [];
@@ -48,5 +49,21 @@ describe('validateRecordings', () => {
       'b.expected.out': '{"messages": [{"severity": "error", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "x"}], "env": 0}\n\n',
     });
     expect(validateRecordings([dir]).problems).toEqual([expect.stringContaining('differently')]);
+  });
+});
+
+describe('RecordingIndex.load', () => {
+  it('skips a broken transcript with a warning and still serves the others', () => {
+    const dir = tmpRecordings({
+      'broken.in': '{"cmd": "def y := 2"}\n',
+      'broken.expected.out': '{"env": 0\n\n',
+      'good.in': '{"cmd": "def x := 1"}\n',
+      'good.expected.out': '{"env": 0}\n\n',
+    });
+    const warnings: string[] = [];
+    const index = RecordingIndex.load([dir], (text) => warnings.push(text));
+    expect(warnings).toEqual([expect.stringContaining('broken.in')]);
+    expect(index.lookup(['def x := 1'])?.response).toEqual({ env: 0 });
+    expect(index.lookup(['def y := 2'])).toBeUndefined();
   });
 });
