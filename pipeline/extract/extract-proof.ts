@@ -77,21 +77,23 @@ export function extractProof(completion: string, formalStatement: string, header
   return { ok: true, auxiliary: '', proof: bodyAsProof(code, first), reasoning, source: 'body_only', fence };
 }
 
-/** Characters after the first mention of the target within which its `:=` is looked for first. */
-const DECLARATION_WINDOW = 4096;
+/** Characters after the first mention of the target within which its `:=` is looked for first (×4 per retry). */
+const DECLARATION_WINDOW = 512;
 
 /**
  * Tokens enough to find the target's declaration and its `:=`: none of the text is lexed twice
  * (the proof is lexed by L1). Without the target's last name component in the text there is no
- * declaration, and a body only needs its first tokens. Otherwise lex a window past the first
- * mention, and everything when the window does not contain the declaration's `:=`.
+ * declaration, and a body only needs its first tokens. Otherwise lex up to a window past the
+ * first mention, growing it until it holds the declaration's `:=` (or is the whole text).
  */
 function tokenizeForDeclaration(code: string, target: string): Token[] {
   const mention = code.indexOf(target.slice(target.lastIndexOf('.') + 1));
   if (mention < 0) return tokenize(code, { maxTokens: 3 }).tokens;
-  const window = tokenize(code, { untilOffset: mention + DECLARATION_WINDOW }).tokens;
-  const declIndex = findDeclaration(window, target);
-  if (declIndex >= 0 && findAssignment(window, declIndex + 2) !== null) return window;
+  for (let size = DECLARATION_WINDOW; mention + size < code.length; size *= 4) {
+    const window = tokenize(code, { untilOffset: mention + size }).tokens;
+    const declIndex = findDeclaration(window, target);
+    if (declIndex >= 0 && findAssignment(window, declIndex + 2) !== null) return window;
+  }
   return tokenize(code).tokens;
 }
 

@@ -70,6 +70,15 @@ const CLOSERS = new Set([')', ']', '}', '⟩', '⦄', '⟧', '⁆']);
 
 /** Identifiers (without dots) that some rule looks at; everything else is skipped quickly. */
 const RULE_IDENTS = new Set([...BANNED_KEYWORDS.keys(), ...BANNED_COMPONENTS.keys(), ...COMMAND_KEYWORDS, 'native', 'open', 'set_option', 'attribute']);
+/** For each ASCII first character, a bit per length (< 32) of the rule identifiers starting with it. */
+const RULE_LENGTHS = new Uint32Array(128);
+for (const name of RULE_IDENTS) RULE_LENGTHS[name.charCodeAt(0)] = (RULE_LENGTHS[name.charCodeAt(0)] ?? 0) | (1 << name.length);
+
+function isRuleIdent(name: string): boolean {
+  const c = name.charCodeAt(0);
+  if (c >= 128 || name.length >= 32 || ((RULE_LENGTHS[c] ?? 0) & (1 << name.length)) === 0) return false;
+  return RULE_IDENTS.has(name);
+}
 
 interface Violation {
   token: Token;
@@ -93,7 +102,7 @@ function scanPart(text: string, part: LintPart, policy: Policy): Violation | nul
     const t = tokens[k] as Token;
     // Fast path: most tokens (plain identifiers, numbers, operators) need no rule.
     if (t.kind === 'ident') {
-      if (t.value.indexOf('.') < 0 ? !RULE_IDENTS.has(t.value) : bannedComponent(t.value) === undefined) continue;
+      if (t.value.indexOf('.') < 0 ? !isRuleIdent(t.value) : bannedComponent(t.value) === undefined) continue;
     } else if (t.kind === 'symbol') {
       if (CLOSERS.has(t.value)) {
         depth = Math.max(0, depth - 1);
