@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { printAxiomsCommand } from '../pipeline/lean/elaboration.ts';
 
 /** A Mathlib-style header: the double charges RECORDED_LEAN_HEADER_MS for importing it. */
 export const BENCH_HEADER = 'import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen BigOperators Real Nat Topology Rat';
@@ -39,7 +40,7 @@ export async function writeBenchRecordings(count: number, header = BENCH_HEADER)
       });
     } else {
       responses.push({ env: 1 });
-      requests.push({ cmd: `#print axioms ${name}`, env: 1 });
+      requests.push({ cmd: printAxiomsCommand(name), env: 1 });
       responses.push({ messages: [{ severity: 'info', pos: { line: 1, column: 0 }, endPos: { line: 1, column: 12 }, data: `'${name}' depends on axioms: [propext]` }], env: 2 });
     }
     requests.push({ cmd: statement, env: 0 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProoflineError } from '../errors.ts';
 import { parsePrintAxioms } from './axioms.ts';
-import type { AssembledCandidate, ElaborationBudget, ElaborationResult, ElaborationRunner } from './elaboration.ts';
+import { printAxiomsCommand, type AssembledCandidate, type ElaborationBudget, type ElaborationResult, type ElaborationRunner } from './elaboration.ts';
 import { runLeanProcess } from './lean-process.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
 import { normalizeLeanJsonMessage, parseLeanJsonLines } from './parse-messages.ts';
@@ -34,7 +34,7 @@ export class CliRunner implements ElaborationRunner {
     const workDir = await mkdtemp(join(tmpRoot, 'cli-'));
     try {
       const auditLine = candidate.text.split('\n').length + 2;
-      await writeFile(join(workDir, 'Candidate.lean'), `${candidate.text}\n\n#print axioms ${candidate.target}\n`);
+      await writeFile(join(workDir, 'Candidate.lean'), `${candidate.text}\n\n${printAxiomsCommand(candidate.target)}\n`);
       const spec = leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraEnv: this.#options.extraEnv ?? {} });
       const run = await runLeanProcess(toolchain.leanBin, ['--json', 'Candidate.lean'], {
         driver,

@@ -37,3 +37,12 @@ export interface ElaborationRunner {
   elaborate(candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult>;
   close(): Promise<void>;
 }
+
+/**
+ * Our own audit command. `pp.fullNames` makes Lean print every axiom by its full name even where a
+ * header opened its namespace (Lean may print `Classical.choice` as `choice` under
+ * `open Classical`), so the exact-name allowlist never has to guess what a short name means.
+ */
+export function printAxiomsCommand(target: string): string {
+  return `set_option pp.fullNames true in\n#print axioms ${target}`;
+}

@@ -64,7 +64,7 @@ export class ReplPool {
       this.#topUpSpares(session.header);
       return;
     }
-    const rssMb = await session.rssMb().catch(() => Number.POSITIVE_INFINITY);
+    const rssMb = session.lastRssMb; // Sampled by the session's own watch: no /proc scan per check.
     if (session.checks >= this.#options.maxChecksPerProcess || rssMb > this.#options.maxRssMb) {
       this.stats.recycled += 1;
       this.#options.logger?.debug({ pid: session.pid, checks: session.checks, rssMb }, 'recycling REPL process');

@@ -1,6 +1,6 @@
 import { ProoflineError } from '../errors.ts';
 import { parsePrintAxioms } from './axioms.ts';
-import type { AssembledCandidate, ElaborationBudget, ElaborationResult, ElaborationRunner } from './elaboration.ts';
+import { printAxiomsCommand, type AssembledCandidate, type ElaborationBudget, type ElaborationResult, type ElaborationRunner } from './elaboration.ts';
 import { normalizeReplMessage } from './parse-messages.ts';
 import type { ReplPool } from './repl-pool.ts';
 import type { ReplOutcome, ReplSession } from './repl-session.ts';
@@ -47,7 +47,7 @@ export class ReplRunner implements ElaborationRunner {
       return { ...base, printedAxioms: null, targetMissing: false, elapsedMs: performance.now() - started };
     }
     const remainingMs = Math.max(1, deadline - performance.now());
-    const audit = await session.run({ cmd: `#print axioms ${candidate.target}`, env: bodyResponse.env }, { ...budget, timeoutMs: remainingMs });
+    const audit = await session.run({ cmd: printAxiomsCommand(candidate.target), env: bodyResponse.env }, { ...budget, timeoutMs: remainingMs });
     const auditResponse = expectCommand(audit);
     if (auditResponse === null) return limitResult(audit, started, messages);
     const auditError = auditResponse.messages.find((m) => m.severity === 'error');

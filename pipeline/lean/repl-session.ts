@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ProoflineError } from '../errors.ts';
 import { spawnLeanProcess, type LeanProcess } from './lean-process.ts';
 import { startMemoryWatch } from './memory-watch.ts';
+import { readPeakRssMb } from './peak-memory.ts';
+import { listProcessTree } from './process-tree.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
 import { encodeReplRequest, parseReplResponse, ReplResponseDecoder, type ReplResponse } from './repl-protocol.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
@@ -46,11 +48,25 @@ export class ReplSession {
   #isUsable = true;
   #exitError: ProoflineError | null = null;
   #headerEnv = -1;
+  #memoryLimitMb: number;
+  #stopWatch: () => void;
+  #treePids: number[] = [];
+  /** The last resident-memory sample of the process tree (MiB), for recycling decisions. */
+  lastRssMb = 0;
 
-  private constructor(header: string, process: LeanProcess, workDir: string) {
+  private constructor(header: string, process: LeanProcess, workDir: string, memoryLimitMb: number) {
     this.header = header;
     this.#process = process;
     this.#workDir = workDir;
+    this.#memoryLimitMb = memoryLimitMb;
+    // One watch for the session's whole life (a /proc scan every 200 ms), not one per request.
+    this.#stopWatch = startMemoryWatch(process, {
+      limitMb: memoryLimitMb,
+      onSample: (rssMb) => {
+        this.lastRssMb = rssMb;
+      },
+      onExceeded: () => this.#onMemoryExceeded(),
+    });
     process.stdout.on('data', (chunk: Buffer) => this.#onEvents(this.#decoder.push(chunk)));
     process.exited.then(
       (status) => this.#onExit(new ProoflineError('LEAN_CRASHED', `The Lean REPL (pid ${process.pid}) exited (code ${status.code}, signal ${status.signal}) ${this.#stderrNote()}`, { details: { ...status } })),
@@ -63,7 +79,7 @@ export class ReplSession {
     const spec = leanSandboxSpec(options.toolchain, { workDir, cwd: options.toolchain.projectDir, memoryLimitMb: options.memoryLimitMb, extraEnv: options.extraEnv ?? {} });
     let session: ReplSession;
     try {
-      session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir);
+      session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir, options.memoryLimitMb);
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -93,8 +109,12 @@ export class ReplSession {
     return this.#process.rssMb();
   }
 
-  /** Sends one request and waits for its answer, the budget, or the process's death. */
-  run(request: Record<string, unknown>, budget: { timeoutMs: number; memoryLimitMb: number }): Promise<ReplOutcome> {
+  /**
+   * Sends one request and waits for its answer, the time budget, or the process's death. Memory:
+   * the session's watch (periodic) and the tree's peak RSS read after the answer (catches spikes)
+   * both turn an overrun into `memory_limit` and end the session.
+   */
+  run(request: Record<string, unknown>, budget: { timeoutMs: number }): Promise<ReplOutcome> {
     if (!this.isUsable) {
       return Promise.reject(this.#exitError ?? new ProoflineError('LEAN_CRASHED', `The Lean REPL (pid ${this.#process.pid}) is no longer usable`));
     }
@@ -102,7 +122,6 @@ export class ReplSession {
     return new Promise<ReplOutcome>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
-        stopWatch();
         this.#pending = null;
       };
       const timer = setTimeout(() => {
@@ -110,17 +129,14 @@ export class ReplSession {
         this.#abandon();
         resolve({ kind: 'timeout' });
       }, budget.timeoutMs);
-      const stopWatch = startMemoryWatch(this.#process, {
-        limitMb: budget.memoryLimitMb,
-        onExceeded: () => {
-          finish();
-          this.#abandon();
-          resolve({ kind: 'memory_limit' });
-        },
-      });
       this.#pending = {
         resolve: (outcome) => {
           finish();
+          if (outcome.kind === 'response' && this.#peakRssMb() > this.#memoryLimitMb) {
+            this.#abandon();
+            resolve({ kind: 'memory_limit' });
+            return;
+          }
           resolve(outcome);
         },
         reject: (error) => {
@@ -141,7 +157,7 @@ export class ReplSession {
   }
 
   async #importHeader(options: ReplSessionOptions): Promise<void> {
-    const outcome = await this.run({ cmd: options.header }, { timeoutMs: options.headerTimeoutMs, memoryLimitMb: options.memoryLimitMb });
+    const outcome = await this.run({ cmd: options.header }, { timeoutMs: options.headerTimeoutMs });
     if (outcome.kind !== 'response') {
       throw new ProoflineError('LEAN_CRASHED', `Importing the header hit the ${outcome.kind === 'timeout' ? `header timeout (${options.headerTimeoutMs} ms)` : 'memory limit'}`, { details: { outcome: outcome.kind } });
     }
@@ -154,6 +170,18 @@ export class ReplSession {
       throw new ProoflineError('LEAN_HEADER_FAILED', `The trusted header does not elaborate (line ${error.pos.line}): ${error.data.split('\n', 1)[0]}`, { details: { message: error.data } });
     }
     this.#headerEnv = response.env;
+    // The sandbox's process tree is stable from here on; remember it for cheap peak-RSS reads.
+    this.#treePids = listProcessTree(this.#process.pid);
+  }
+
+  #peakRssMb(): number {
+    return this.#treePids.length === 0 ? 0 : readPeakRssMb(this.#treePids);
+  }
+
+  #onMemoryExceeded(): void {
+    const pending = this.#pending;
+    this.#abandon();
+    pending?.resolve({ kind: 'memory_limit' });
   }
 
   #onEvents(events: ReturnType<ReplResponseDecoder['push']>): void {
@@ -188,6 +216,7 @@ export class ReplSession {
 
   #abandon(): void {
     this.#isUsable = false;
+    this.#stopWatch();
     this.#process.kill();
   }
 

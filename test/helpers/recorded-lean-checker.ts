@@ -18,9 +18,10 @@ export function recordedLeanConfig(overrides: LeanOverrides = {}): LeanConfig {
   return parseConfig({
     lean: {
       home: RECORDED_LEAN_HOME,
-      timeout_ms: 10_000,
+      // Tight budgets keep the hang/leak cases fast; the double's Node processes use ~60 MB.
+      timeout_ms: 4000,
       header_timeout_ms: 20_000,
-      memory_limit_mb: 1024,
+      memory_limit_mb: 256,
       max_attempts: 2,
       ...rest,
       pool: { size: 2, warm_spares: 0, max_checks_per_process: 50, max_rss_mb: 2048, ...pool },
