@@ -34,10 +34,10 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The CLI runner's file: header + "\n\n" + body + "\n\n#print axioms T\n". */
+/** The CLI runner's file: header + "\n\n" + body + "\n\n" + the audit command + "\n". */
 function writeCandidate(name: string, header: string, body: string, target: string | null): string {
   const file = path.join(tmp, `${name}.lean`);
-  fs.writeFileSync(file, `${header}\n\n${body}${target === null ? '\n' : `\n\n#print axioms ${target}\n`}`);
+  fs.writeFileSync(file, `${header}\n\n${body}${target === null ? '\n' : `\n\nset_option pp.fullNames true in\n#print axioms ${target}\n`}`);
   return file;
 }
 
@@ -104,8 +104,8 @@ describe('bin/lean --json FILE', () => {
     expect(run.code).toBe(0);
     const messages = parseLeanJsonOutput(run.stdout);
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ severity: 'info', line: 6, column: 0 });
-    expect(fs.readFileSync(file, 'utf8').split('\n')[5]).toBe('#print axioms big');
+    expect(messages[0]).toMatchObject({ severity: 'info', line: 7, column: 0 });
+    expect(fs.readFileSync(file, 'utf8').split('\n')[6]).toBe('#print axioms big');
     expect(parsePrintAxioms(messages[0]?.data ?? '')?.axioms).toEqual(['Lean.ofReduceBool', 'Lean.trustCompiler']);
   });
 

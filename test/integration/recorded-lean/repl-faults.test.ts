@@ -37,7 +37,7 @@ describe('bin/repl protocol edges', () => {
     const header = await headerEnv(client);
     expect(await client.request({ cmd: BODY, env: header })).toEqual({ env: 1 });
     expect(await client.request({ cmd: BODY, env: header })).toEqual({ env: 2 });
-    const axioms = parseReplResponse(await client.request({ cmd: '#print axioms two_eq', env: 2 }));
+    const axioms = parseReplResponse(await client.request({ cmd: 'set_option pp.fullNames true in\n#print axioms two_eq', env: 2 }));
     expect(axioms.kind === 'command' && axioms.messages[0]?.data).toBe("'two_eq' does not depend on any axioms");
   });
 
@@ -54,7 +54,7 @@ describe('bin/repl protocol edges', () => {
     expect(unrecorded.kind).toBe('command');
     if (unrecorded.kind !== 'command') return;
     expect(unrecorded.messages.map((message) => [message.severity, message.data])).toEqual([['error', 'recorded-lean: no recording for this input']]);
-    const after = parseReplResponse(await client.request({ cmd: '#print axioms two_eq', env: unrecorded.env }));
+    const after = parseReplResponse(await client.request({ cmd: 'set_option pp.fullNames true in\n#print axioms two_eq', env: unrecorded.env }));
     expect(after.kind === 'command' && after.messages[0]?.severity).toBe('error');
   });
 
