@@ -19,7 +19,7 @@ export function recordedLeanConfig(overrides: LeanOverrides = {}): LeanConfig {
     lean: {
       home: RECORDED_LEAN_HOME,
       // Tight budgets keep the hang/leak cases fast; the double's Node processes use ~60 MB.
-      timeout_ms: 4000,
+      timeout_ms: 8000,
       header_timeout_ms: 20_000,
       memory_limit_mb: 256,
       max_attempts: 2,
