@@ -165,9 +165,8 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
       const timings: Record<string, number> = {};
       const prepared = prepare(request, started, timings);
       if (!config.cache.enabled) return checkUncached(request, started, timings, prepared);
-      const hitsBefore = cache.hits;
       const verdict = await cache.getOrCheck(prepared.cacheKey, () => checkUncached(request, started, timings, prepared));
-      if (cache.hits > hitsBefore) stats.cacheHits += 1;
+      if (verdict.cached) stats.cacheHits += 1;
       return verdict.cached ? { ...verdict, elapsed_ms: Math.round(performance.now() - started) } : verdict;
     },
     async close() {
