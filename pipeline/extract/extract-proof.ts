@@ -175,7 +175,19 @@ function auxiliaryBefore(code: string, tokens: Token[], declIndex: number, heade
     .split('\n')
     .filter((l) => !redundant(l.trim()))
     .join('\n');
-  return tokenize(kept).tokens.length === 0 ? '' : kept.trim();
+  if (tokenize(kept).tokens.length === 0) return '';
+  // A model that copies the whole trusted file repeats the header's own declarations (helper
+  // `def`s): those are the header's, not auxiliary code, and would only clash with it.
+  return isHeaderCopy(kept, header, redundant) ? '' : kept.trim();
+}
+
+function isHeaderCopy(kept: string, header: string, redundant: (line: string) => boolean): boolean {
+  const rest = header
+    .split('\n')
+    .filter((l) => !redundant(l.trim()) && !/^\s*import\s/u.test(l))
+    .join('\n');
+  const normalize = (text: string): string => text.replace(/\s+/gu, ' ').trim();
+  return normalize(rest) !== '' && normalize(kept) === normalize(rest);
 }
 
 const PLAIN_OPEN = /^open((?:\s+[\p{L}\p{N}_.'!?₀-₉]+)+)$/u;

@@ -124,3 +124,19 @@ describe('extractProof: body indentation edge cases', () => {
     expect(extractProof('-- step 1\nsimp\n   \nnorm_num', STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  -- step 1\n  simp\n   \n  norm_num' });
   });
 });
+
+describe('extractProof with a copy of the trusted header', () => {
+  it('drops the header\'s own helper definitions when the model repeats the whole file', () => {
+    const header = 'def fib : Nat → Nat\n  | 0 => 0\n  | 1 => 1\n  | n + 2 => fib n + fib (n + 1)\n\n';
+    const completion = 'def fib : Nat → Nat\n  | 0 => 0\n  | 1 => 1\n  | n + 2 => fib n + fib (n + 1)\n\ntheorem orig_fib_10 : fib 10 = 55 := by decide\n';
+    const result = extractProof(completion, 'theorem orig_fib_10 : fib 10 = 55 := by sorry', header);
+    expect(result).toMatchObject({ ok: true, auxiliary: '', proof: 'by decide' });
+  });
+
+  it('keeps a helper definition that differs from the header as auxiliary code', () => {
+    const header = 'def fib : Nat → Nat\n  | 0 => 0\n  | 1 => 1\n  | n + 2 => fib n + fib (n + 1)\n\n';
+    const completion = 'def fib : Nat → Nat\n  | _ => 55\n\ntheorem orig_fib_10 : fib 10 = 55 := by decide\n';
+    const result = extractProof(completion, 'theorem orig_fib_10 : fib 10 = 55 := by sorry', header);
+    expect(result.ok && result.auxiliary).toContain('| _ => 55');
+  });
+});
