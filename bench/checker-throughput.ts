@@ -99,7 +99,7 @@ export async function run(args: string[]): Promise<void> {
     notes: [
       `Verdicts: repl ${JSON.stringify(repl.verdicts)}, cli ${JSON.stringify(cli.verdicts)}; identical per candidate: ${agree}.`,
       'Target: the repl runner at >= 20x the cli runner.',
-      'The double charges the proof cost for every REPL command on a candidate env, so the REPL pays it for the body and again for our `#print axioms` (real `#print axioms` is a closure walk, far cheaper); the CLI pays header + proof once per file. This favours the baseline.',
+      'Cost model of the double: the REPL pays the header once per process and the proof cost once per candidate (the body; our `#print axioms` query, a closure walk in real Lean, is not charged); the CLI pays header + proof once per `lean` file. Process start-up (Node for the double, bwrap) is real, not simulated, on both sides.',
       'One repeat per runner: the cli side alone takes minutes at these costs; the figures are wall-clock on a shared 2-core machine.',
     ],
     details: { repl_wall_ms: repl.wallMs, cli_wall_ms: cli.wallMs },
