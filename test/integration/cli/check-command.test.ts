@@ -1,0 +1,111 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadCheckerCases } from '../../contract/proof-checker.cases.ts';
+import { RECORDED_LEAN_HOME, REPO_ROOT } from '../../helpers/recorded-lean-checker.ts';
+
+const run = promisify(execFile);
+const CLI = join(REPO_ROOT, 'bin', 'proofline.js');
+// Several cases share a problem; outputs are keyed by id, so give every case its own.
+const strictCases = loadCheckerCases()
+  .filter((c) => c.policy === 'strict' && !c.input.completion.includes('recorded-lean:'))
+  .map((c) => ({ ...c, input: { ...c.input, id: c.file } }));
+
+async function workDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'proofline-cli-'));
+}
+
+async function writeInput(dir: string, lines: unknown[]): Promise<string> {
+  const file = join(dir, 'input.jsonl');
+  await writeFile(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  return file;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, PROOFLINE_LOG_LEVEL: 'warn', ...env }, maxBuffer: 16 << 20 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+const readLines = async (file: string): Promise<Record<string, unknown>[]> =>
+  (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('proofline lint', () => {
+  it('stops on a bad line with its number and what was expected, and checks nothing', async () => {
+    const dir = await workDir();
+    const input = await writeInput(dir, [strictCases[0]!.input, { id: 'bad', header: '', formal_statement: 'theorem t : True := trivial', completion: '' }, '{not json']);
+    const out = join(dir, 'out.jsonl');
+    const result = await cli(['lint', '--input', input, '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/input\.jsonl:2: `formal_statement`: expected a Lean statement ending in `:= by sorry`/);
+    expect(result.stderr).toMatch(/input\.jsonl:3: expected a JSON object/);
+    await expect(readFile(out, 'utf8')).rejects.toThrow();
+  });
+
+  it('with --skip-invalid reports bad lines and writes a line for every good one', async () => {
+    const dir = await workDir();
+    const inputs = strictCases.slice(0, 6).map((c) => c.input);
+    const input = await writeInput(dir, [...inputs, '{"id": 1}']);
+    const out = join(dir, 'out.jsonl');
+    const result = await cli(['lint', '--input', input, '--out', out, '--skip-invalid']);
+    expect(result.code).toBe(0);
+    const lines = await readLines(out);
+    expect(lines.map((l) => l.id)).toEqual(inputs.map((i) => i.id));
+    expect(lines.every((l) => l.kind === 'unchecked' || l.kind === 'rejected')).toBe(true);
+  });
+});
+
+describe('proofline check (recorded Lean)', () => {
+  const env = { PROOFLINE_LEAN_HOME: RECORDED_LEAN_HOME, PROOFLINE_CONFIG__lean__timeout_ms: '8000' };
+
+  it('writes verdicts in input order, then a rerun checks nothing twice', async () => {
+    const dir = await workDir();
+    const picked = strictCases.slice(0, 8);
+    const input = await writeInput(dir, picked.map((c) => c.input));
+    const out = join(dir, 'verdicts.jsonl');
+    const first = await cli(['check', '--input', input, '--out', out], env);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = await readLines(out);
+    expect(lines.map((l) => [l.id, l.kind, l.reason, l.layer])).toEqual(picked.map((c) => [c.input.id, c.expected.kind, c.expected.reason, c.expected.layer]));
+    expect(first.stderr).toMatch(/lean invocations/);
+    const second = await cli(['check', '--input', input, '--out', out], env);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/already done \(resumed\)\s+8/);
+    expect(await readLines(out)).toHaveLength(8);
+  });
+
+  it('survives kill -9 mid-run: the rerun finishes with no lost and no duplicated verdicts', async () => {
+    const dir = await workDir();
+    const picked = strictCases.filter((c) => c.expected.layer !== 'L0' && c.expected.layer !== 'L1').slice(0, 8);
+    const input = await writeInput(dir, picked.map((c) => c.input));
+    const out = join(dir, 'verdicts.jsonl');
+    const slowEnv = { ...env, PROOFLINE_CONFIG__lean__env: '{RECORDED_LEAN_CMD_MS: "400"}', PROOFLINE_CONFIG__lean__pool__size: '1' };
+    const child = spawn(process.execPath, [CLI, 'check', '--input', input, '--out', out], { env: { ...process.env, ...slowEnv }, stdio: 'ignore', detached: true });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const text = await readFile(out, 'utf8').catch(() => '');
+      if (text.split('\n').filter(Boolean).length >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    process.kill(-child.pid!, 'SIGKILL');
+    const partial = await readLines(out);
+    expect(partial.length).toBeGreaterThanOrEqual(2);
+    expect(partial.length).toBeLessThan(picked.length);
+    const rerun = await cli(['check', '--input', input, '--out', out], env);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const lines = await readLines(out);
+    expect(lines.map((l) => l.id).sort()).toEqual(picked.map((c) => c.input.id).sort());
+  });
+
+  it('fails fast with LEAN_NOT_FOUND and how to install when there is no toolchain', async () => {
+    const dir = await workDir();
+    const input = await writeInput(dir, [strictCases[0]!.input]);
+    const result = await cli(['check', '--input', input], { PROOFLINE_LEAN_HOME: join(dir, 'no-lean') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/LEAN_NOT_FOUND: .*npm run setup:lean/);
+  });
+});
