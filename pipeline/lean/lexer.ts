@@ -107,15 +107,20 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
     return c;
   };
 
+  /** Back to the enclosing mode after a string's closing quote or an interpolation's closing brace. */
+  const leaveMode = (): void => {
+    modes.pop();
+    inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
+    interpolating = modes[modes.length - 1] === MODE_STRING;
+    braceDepths.pop();
+  };
+
   while (i < limit && tokens.length < maxTokens) {
     if (inString) {
       // Inside a (non-raw) string literal: find the closing quote or an interpolation `{`.
       const c = text.charCodeAt(i);
       if (c === 0x22) {
-        modes.pop();
-        inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
-        interpolating = modes[modes.length - 1] === MODE_STRING;
-        braceDepths.pop();
+        leaveMode();
         i++;
         continue;
       }
@@ -192,10 +197,7 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
     if (c === 0x7d && modes.length > 1) {
       const depth = braceDepths[braceDepths.length - 1] ?? 0;
       if (depth === 0) {
-        modes.pop();
-        inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
-        interpolating = modes[modes.length - 1] === MODE_STRING;
-        braceDepths.pop();
+        leaveMode();
         i++;
         continue;
       }
