@@ -36,6 +36,18 @@ export const LeanConfigSchema = z
     max_attempts: positiveInt.default(3),
     /** L3: confirm every accept in a fresh process with kernel replay and the statement check. */
     confirm: z.boolean().default(true),
+    /**
+     * L4, sampled audits: a fraction of confirmed accepts is re-checked by an independent kernel
+     * (nanoda, lean4lean, …) when one is configured. The argv may use {olean} (the candidate's
+     * compiled module), {module} ("Candidate") and {lean_path}. Sampling is by content hash, so a
+     * rerun audits the same candidates.
+     */
+    l4: z
+      .object({
+        sample_rate: z.number().min(0).max(1).default(0),
+        kernel_command: z.array(z.string().min(1)).min(1).nullable().default(null),
+      })
+      .default({ sample_rate: 0, kernel_command: null }),
     pool: z
       .object({
         /** REPL processes checking at once. */

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
 import { classifyAxioms } from './axioms.ts';
@@ -28,6 +28,11 @@ export interface ConfirmOptions {
   tmpRoot: string;
   allowedAxioms: readonly string[];
   extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * L4 for this candidate: an independent kernel's argv ({olean}, {module}, {lean_path} are
+   * substituted), run on the module L3 compiled, after L3 confirmed it. Null = not sampled.
+   */
+  independentKernel?: readonly string[] | null;
 }
 
 /**
@@ -53,10 +58,10 @@ export async function confirmAccept(
   await Promise.all([referenceDir, candidateDir, scratchDir].map((dir) => mkdir(dir)));
   const started = performance.now();
   const remaining = (): number => Math.max(1, budget.timeoutMs - (performance.now() - started));
-  const run = (command: string, args: string[], workDir: string, readOnly: string[] = []): Promise<RunResult> =>
+  const run = (command: string, args: string[], workDir: string, readOnly: string[] = [], leanPathExtra: string[] = readOnly): Promise<RunResult> =>
     runLeanProcess(command, args, {
       driver,
-      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: readOnly, extraReadOnlyPaths: readOnly, extraEnv: options.extraEnv ?? {} }),
+      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: leanPathExtra, extraReadOnlyPaths: readOnly, extraEnv: options.extraEnv ?? {} }),
       timeoutMs: remaining(),
       memoryLimitMb: budget.memoryLimitMb,
     });
@@ -92,7 +97,21 @@ export async function confirmAccept(
     const auditLimit = limitDecision(audited);
     if (auditLimit !== null) return auditLimit;
     if (audited.exitCode !== 0 || audited.signal !== null) throw crashed('proofline-audit', audited);
-    return judgeAudit(parseAudit(audited.stdout), candidate.target, options.allowedAxioms);
+    const judged = judgeAudit(parseAudit(audited.stdout), candidate.target, options.allowedAxioms);
+    if (judged !== null || !options.independentKernel) return judged;
+
+    const [command, ...args] = options.independentKernel.map((part) =>
+      part.replaceAll('{olean}', join(candidateDir, 'Candidate.olean')).replaceAll('{module}', 'Candidate').replaceAll('{lean_path}', [...toolchain.leanPath, candidateDir].join(':')),
+    );
+    const kernelDirs = options.independentKernel.filter((part) => part.startsWith('/')).map((part) => dirname(part));
+    const independent = await run(command!, args, scratchDir, [candidateDir, ...kernelDirs], [candidateDir]);
+    if (independent.timedOut) return { ...reject('timeout', 'The independent kernel (L4) did not finish within the budget'), layer: 'L4' };
+    if (independent.memoryExceeded) return { ...reject('memory_limit', 'The independent kernel (L4) exceeded the memory budget'), layer: 'L4' };
+    if (independent.signal !== null) throw crashed('independent kernel', independent);
+    if (independent.exitCode !== 0) {
+      return { ...reject('kernel_rejected', `The independent kernel (L4) rejected the module: ${(independent.stdout + independent.stderr).trim().split('\n', 1)[0] ?? ''}`), layer: 'L4' };
+    }
+    return null;
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { extractProof } from '../extract/extract-proof.ts';
 import type { Layer, RejectionReason, Verdict, VerdictProvenance } from '../schemas/verdict.ts';
 import { assembleCandidate } from './assemble.ts';
 import { confirmAccept } from './confirm.ts';
+import { ConstructLog } from './construct-log.ts';
 import { decideElaboration, type Decision } from './decide-verdict.ts';
 import type { AssembledCandidate, ElaborationRunner } from './elaboration.ts';
 import { lintCandidate } from './lint.ts';
@@ -29,6 +30,8 @@ export interface ProofChecker {
   check(request: CheckRequest): Promise<Verdict>;
   close(): Promise<void>;
   readonly stats: ProofCheckerStats;
+  /** L4 drift log: constructs used by accepted proofs (cache hits count once, at their first check). */
+  readonly constructs: ConstructLog;
 }
 
 export interface ProofCheckerStats {
@@ -55,10 +58,11 @@ export interface ProofCheckerDeps {
  */
 export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): ProofChecker {
   const cache = new VerdictCache(config.cache.max_entries);
+  const constructs = new ConstructLog();
   const queue = new PQueue({ concurrency: config.pool.size });
   const stats: ProofCheckerStats = { checks: 0, cacheHits: 0, leanInvocations: 0, retries: 0, errors: 0 };
   const budget = { timeoutMs: config.timeout_ms, memoryLimitMb: config.memory_limit_mb };
-  const provenance = (confirmed: boolean, runner: VerdictProvenance['runner']): VerdictProvenance => ({
+  const provenance = (confirmed: boolean, runner: VerdictProvenance['runner'], l4Audited = false): VerdictProvenance => ({
     checker_version: CHECKER_VERSION,
     toolchain: deps.toolchain.leanVersion,
     mathlib_rev: deps.toolchain.mathlibRev,
@@ -67,6 +71,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     runner,
     sandbox: deps.driver.name,
     confirmed,
+    l4_audited: l4Audited,
   });
   let isClosed = false;
 
@@ -87,7 +92,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     }
   }
 
-  async function runLean(candidate: AssembledCandidate, statement: string, timings: Record<string, number>): Promise<{ decision: Decision; confirmed: boolean; messages: Verdict['messages'] }> {
+  async function runLean(candidate: AssembledCandidate, statement: string, timings: Record<string, number>, isSampledForL4: boolean): Promise<{ decision: Decision; confirmed: boolean; l4Audited: boolean; messages: Verdict['messages'] }> {
     const l2Start = performance.now();
     const elaborated = await withRetries('L2', () => {
       stats.leanInvocations += 1;
@@ -96,19 +101,28 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     timings.l2_ms = performance.now() - l2Start;
     const decision = decideElaboration(elaborated, candidate.target, deps.policy.allowed_axioms);
     const messages = elaborated.messages;
-    if (decision.kind === 'rejected' || !config.confirm) return { decision, confirmed: false, messages };
+    if (decision.kind === 'rejected' || !config.confirm) return { decision, confirmed: false, l4Audited: false, messages };
     const l3Start = performance.now();
+    const independentKernel = isSampledForL4 ? config.l4.kernel_command : null;
     const rejection = await withRetries('L3', () =>
-      confirmAccept(candidate, statement, budget, { toolchain: deps.toolchain, driver: deps.driver, tmpRoot: deps.tmpRoot, allowedAxioms: deps.policy.allowed_axioms, extraEnv: config.env }),
+      confirmAccept(candidate, statement, budget, {
+        toolchain: deps.toolchain, driver: deps.driver, tmpRoot: deps.tmpRoot, allowedAxioms: deps.policy.allowed_axioms, extraEnv: config.env, independentKernel,
+      }),
     );
     timings.l3_ms = performance.now() - l3Start;
-    const confirmed = rejection ?? { ...decision, layer: 'L3' as const, detail: `${decision.detail}; confirmed by a fresh compile, kernel replay and the statement audit` };
-    return { decision: confirmed, confirmed: rejection === null, messages };
+    const l4Audited = rejection === null && independentKernel !== null;
+    const confirmed = rejection ?? {
+      ...decision,
+      layer: l4Audited ? ('L4' as const) : ('L3' as const),
+      detail: `${decision.detail}; confirmed by a fresh compile, kernel replay and the statement audit${l4Audited ? ', and re-checked by the independent kernel (L4)' : ''}`,
+    };
+    return { decision: confirmed, confirmed: rejection === null, l4Audited, messages };
   }
 
   async function checkUncached(request: CheckRequest, started: number, timings: Record<string, number>, prepared: Prepared): Promise<Verdict> {
     if (prepared.kind === 'rejected') return prepared.verdict;
-    const { decision, confirmed, messages } = await queue.add(() => runLean(prepared.candidate, request.formal_statement, timings));
+    const { decision, confirmed, l4Audited, messages } = await queue.add(() => runLean(prepared.candidate, request.formal_statement, timings, isSampled(prepared.cacheKey)));
+    if (decision.kind === 'accepted') constructs.record(prepared.modelText);
     return {
       kind: decision.kind,
       reason: decision.reason,
@@ -119,11 +133,17 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
       elapsed_ms: Math.round(performance.now() - started),
       cached: false,
       timings: roundTimings(timings),
-      provenance: provenance(confirmed, deps.runner.name),
+      provenance: provenance(confirmed, deps.runner.name, l4Audited),
     };
   }
 
-  type Prepared = { kind: 'candidate'; candidate: AssembledCandidate; cacheKey: string } | { kind: 'rejected'; verdict: Verdict; cacheKey: string };
+  /** L4 sampling by content hash: deterministic, so a rerun audits the same candidates. */
+  function isSampled(cacheKey: string): boolean {
+    if (config.l4.kernel_command === null || config.l4.sample_rate <= 0) return false;
+    return Number.parseInt(cacheKey.slice(0, 8), 16) / 0x1_0000_0000 < config.l4.sample_rate;
+  }
+
+  type Prepared = { kind: 'candidate'; candidate: AssembledCandidate; cacheKey: string; modelText: string } | { kind: 'rejected'; verdict: Verdict; cacheKey: string };
 
   function prepare(request: CheckRequest, started: number, timings: Record<string, number>): Prepared {
     const rejectEarly = (reason: RejectionReason, layer: Layer, detail: string, cacheKey: string): Prepared => ({
@@ -153,11 +173,12 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     const lint = lintCandidate({ auxiliary: extracted.auxiliary, proof: extracted.proof }, deps.policy);
     timings.l1_ms = performance.now() - l1Start;
     if (!lint.ok) return rejectEarly('banned_construct', 'L1', lint.detail, cacheKey);
-    return { kind: 'candidate', candidate, cacheKey };
+    return { kind: 'candidate', candidate, cacheKey, modelText: `${extracted.auxiliary}\n${extracted.proof}` };
   }
 
   return {
     stats,
+    constructs,
     async check(request) {
       if (isClosed) throw new ProoflineError('CHECKER_CLOSED', 'check() called after close()');
       stats.checks += 1;

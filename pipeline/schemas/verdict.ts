@@ -46,6 +46,8 @@ export const VerdictProvenanceSchema = z.object({
   runner: z.enum(['repl', 'cli', 'none']),
   sandbox: z.string(),
   confirmed: z.boolean(),
+  /** L4: an independent kernel re-checked this accept (sampled; false when not sampled or not configured). */
+  l4_audited: z.boolean(),
 });
 export type VerdictProvenance = z.infer<typeof VerdictProvenanceSchema>;
 

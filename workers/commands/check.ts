@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../../pipeline/config.ts';
@@ -19,6 +20,7 @@ Options:
   --sandbox bwrap|container|none
   --no-confirm        skip L3 confirmation of accepts (not recommended for datasets)
   --skip-invalid      report invalid input lines and check the rest
+  --constructs-out FILE  write the L4 drift log (constructs used by accepted proofs, with counts) as JSON
 `;
 
 export const runCheck: Command = async (context) => {
@@ -26,7 +28,8 @@ export const runCheck: Command = async (context) => {
     args: context.argv,
     options: {
       input: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, policy: { type: 'string' },
-      runner: { type: 'string' }, sandbox: { type: 'string' }, 'no-confirm': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' }, help: { type: 'boolean' },
+      runner: { type: 'string' }, sandbox: { type: 'string' }, 'no-confirm': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' },
+      'constructs-out': { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help === true) return void context.stdout.write(HELP), 0;
@@ -51,7 +54,10 @@ export const runCheck: Command = async (context) => {
       concurrency: config.lean.pool.size * 4,
       judge: (input) => checker.check(input),
     });
+    const top = checker.constructs.top(12).map(([name, n]) => `${name} ${n}`).join(', ');
     context.stderr.write(`\n${formatSummary(summary)}lean invocations  ${checker.stats.leanInvocations} (cache hits ${checker.stats.cacheHits}, retries ${checker.stats.retries})\n`);
+    if (top !== '') context.stderr.write(`constructs in accepted proofs (L4 drift log): ${top}\n`);
+    if (values['constructs-out'] !== undefined) await writeFile(values['constructs-out'], `${JSON.stringify(checker.constructs, null, 2)}\n`);
     return exitCode;
   } finally {
     await checker.close();
