@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   LEAN_HEADER_FAILED: { retryable: false, summary: 'The trusted header of a problem does not elaborate; the problem, not the proof, is broken.' },
   SANDBOX_UNAVAILABLE: { retryable: false, summary: 'The configured sandbox driver (bwrap, docker, podman) is not installed or not usable.' },
   CHECKER_CLOSED: { retryable: false, summary: 'The checker was closed while work was still queued.' },
+  CHECKER_INTERNAL: { retryable: true, summary: 'An unexpected failure inside the checker (file system, temp space, a bug); retried, then reported — never a verdict.' },
   SAMPLER_THROTTLED: { retryable: true, summary: 'The model endpoint throttled the request (429, ThrottlingException) past the retry budget.' },
   SAMPLER_UNAVAILABLE: { retryable: true, summary: 'The model endpoint was unavailable or failed (5xx, ServiceUnavailable, network) past the retry budget.' },
   SAMPLER_TIMEOUT: { retryable: true, summary: 'The model request exceeded its timeout past the retry budget.' },

@@ -44,6 +44,11 @@ export class CliRunner implements ElaborationRunner {
       });
       if (run.timedOut) return { outcome: 'timeout', messages: [], elapsedMs: run.elapsedMs };
       if (run.memoryExceeded) return { outcome: 'memory_limit', messages: [], elapsedMs: run.elapsedMs };
+      if (run.outputExceeded) {
+        // Output past the cap is an error cascade of the candidate's making; say so in a marked message.
+        const flood = { severity: 'error' as const, line: 0, column: 0, end_line: null, end_column: null, data: 'proofline: Lean printed more output than the checker keeps (an error cascade)' };
+        return { outcome: 'completed', messages: [flood], sorryCount: 0, printedAxioms: null, targetMissing: false, elapsedMs: run.elapsedMs };
+      }
       if (run.signal !== null || (run.exitCode !== 0 && run.exitCode !== 1)) {
         throw new ProoflineError('LEAN_CRASHED', `\`lean --json\` died (exit ${run.exitCode}, signal ${run.signal}): ${run.stderr.trim().slice(-500)}`, {
           details: { exitCode: run.exitCode, signal: run.signal },

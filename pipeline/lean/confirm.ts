@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
+import type { LeanMessage } from '../schemas/verdict.ts';
 import { classifyAxioms } from './axioms.ts';
 import type { Decision } from './decide-verdict.ts';
 import type { AssembledCandidate, ElaborationBudget } from './elaboration.ts';
@@ -28,6 +29,8 @@ export interface ConfirmOptions {
   tmpRoot: string;
   allowedAxioms: readonly string[];
   extraEnv?: Readonly<Record<string, string>>;
+  /** Wall clock for our own trusted steps (reference compile, kernel replay, audit, L4): `lean.header_timeout_ms`. */
+  infraTimeoutMs: number;
   /**
    * L4 for this candidate: an independent kernel's argv ({olean}, {module}, {lean_path} are
    * substituted), run on the module L3 compiled, after L3 confirmed it. Null = not sampled.
@@ -50,71 +53,86 @@ export async function confirmAccept(
 ): Promise<Decision | null> {
   const { toolchain, driver } = options;
   const root = await mkdtemp(join(options.tmpRoot, 'confirm-'));
-  // Three directories, so nothing the candidate's process can write is ever read as trusted:
-  // the reference is compiled first, in a directory the candidate's sandbox cannot even see.
-  const referenceDir = join(root, 'reference');
-  const candidateDir = join(root, 'candidate');
-  const scratchDir = join(root, 'scratch');
-  await Promise.all([referenceDir, candidateDir, scratchDir].map((dir) => mkdir(dir)));
-  const started = performance.now();
-  const remaining = (): number => Math.max(1, budget.timeoutMs - (performance.now() - started));
-  const run = (command: string, args: string[], workDir: string, readOnly: string[] = [], leanPathExtra: string[] = readOnly): Promise<RunResult> =>
-    runLeanProcess(command, args, {
-      driver,
-      spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: leanPathExtra, extraReadOnlyPaths: readOnly, extraEnv: options.extraEnv ?? {} }),
-      timeoutMs: remaining(),
-      memoryLimitMb: budget.memoryLimitMb,
-    });
   try {
-    await writeFile(join(referenceDir, 'Reference.lean'), `${candidate.header}\n\n${formalStatement}\n`);
-    const reference = await run(toolchain.leanBin, ['--json', '-R', referenceDir, '-o', join(referenceDir, 'Reference.olean'), join(referenceDir, 'Reference.lean')], referenceDir);
-    if (reference.timedOut || reference.memoryExceeded || reference.exitCode !== 0) {
-      throw new ProoflineError('LEAN_HEADER_FAILED', `The reference statement does not compile in a clean environment (exit ${reference.exitCode}${reference.timedOut ? ', timed out' : ''})`, {
-        details: { stdout: reference.stdout.slice(0, 1000) },
+    // Three directories, so nothing the candidate's process can write is ever read as trusted:
+    // the reference is compiled first, in a directory the candidate's sandbox cannot even see.
+    const referenceDir = join(root, 'reference');
+    const candidateDir = join(root, 'candidate');
+    const scratchDir = join(root, 'scratch');
+    await Promise.all([referenceDir, candidateDir, scratchDir].map((dir) => mkdir(dir)));
+    const run = (command: string, args: string[], workDir: string, timeoutMs: number, readOnly: string[] = [], leanPathExtra: string[] = readOnly): Promise<RunResult> =>
+      runLeanProcess(command, args, {
+        driver,
+        spec: leanSandboxSpec(toolchain, { workDir, memoryLimitMb: budget.memoryLimitMb, extraLeanPath: leanPathExtra, extraReadOnlyPaths: readOnly, extraEnv: options.extraEnv ?? {} }),
+        timeoutMs,
+        memoryLimitMb: budget.memoryLimitMb,
       });
-    }
+    // Only the candidate's own compile is charged to the candidate's budget. Our trusted steps
+    // (reference, kernel replay, audit, L4) get the infrastructure limit: hitting it is an error.
+    const infraMs = options.infraTimeoutMs;
 
+    await writeFile(join(referenceDir, 'Reference.lean'), `${candidate.header}\n\n${formalStatement}\n`);
+    const reference = await run(toolchain.leanBin, ['--json', '-R', referenceDir, '-o', join(referenceDir, 'Reference.olean'), join(referenceDir, 'Reference.lean')], referenceDir, infraMs);
+    expectToolRan('lean (reference)', reference);
+    const referenceErrors = errorMessages(reference.stdout);
+    if (referenceErrors.length > 0) {
+      throw new ProoflineError('LEAN_HEADER_FAILED', `The reference statement does not compile in a clean environment (line ${referenceErrors[0]!.line}): ${referenceErrors[0]!.data.split('\n', 1)[0]}`);
+    }
+    if (reference.exitCode !== 0) throw crashed('lean (reference)', reference);
+
+    // The candidate compile re-imports the header, as the reference compile just did: that import
+    // is not the candidate's to pay for, so its budget is timeout_ms on top of the reference's time.
     await writeFile(join(candidateDir, 'Candidate.lean'), `${candidate.text}\n`);
-    const compiled = await run(toolchain.leanBin, ['--json', '-R', candidateDir, '-o', join(candidateDir, 'Candidate.olean'), join(candidateDir, 'Candidate.lean')], candidateDir);
-    const limit = limitDecision(compiled);
-    if (limit !== null) return limit;
-    const errors = parseLeanJsonLines(compiled.stdout).map((m) => normalizeLeanJsonMessage(m)).filter((m) => m.severity === 'error');
-    if (errors.length > 0 || compiled.exitCode !== 0) {
-      const first = errors[0];
-      return reject('lean_error', first ? `Fresh compilation failed at line ${first.line}: ${first.data.split('\n', 1)[0]}` : `Fresh compilation exited ${compiled.exitCode}`);
-    }
+    const compileArgs = ['--json', '-R', candidateDir, '-o', join(candidateDir, 'Candidate.olean'), join(candidateDir, 'Candidate.lean')];
+    const compiled = await run(toolchain.leanBin, compileArgs, candidateDir, budget.timeoutMs + reference.elapsedMs);
+    if (compiled.timedOut) return reject('timeout', `The fresh compile did not finish within the budget (${Math.round(compiled.elapsedMs)} ms)`);
+    if (compiled.memoryExceeded) return reject('memory_limit', 'The fresh compile exceeded the memory budget');
+    if (compiled.outputExceeded) return reject('lean_error', 'The fresh compile printed more output than the checker keeps (an error cascade)');
+    if (compiled.signal !== null) throw crashed('lean (candidate)', compiled);
+    const errors = errorMessages(compiled.stdout);
+    if (errors.length > 0) return reject('lean_error', `Fresh compilation failed at line ${errors[0]!.line}: ${errors[0]!.data.split('\n', 1)[0]}`);
+    if (compiled.exitCode !== 0) throw crashed('lean (candidate)', compiled);
 
-    const replay = await run(toolchain.leancheckerBin, ['Candidate'], scratchDir, [candidateDir]);
-    const replayLimit = limitDecision(replay);
-    if (replayLimit !== null) return replayLimit;
-    if (replay.signal !== null) throw crashed('leanchecker', replay);
+    const replay = await run(toolchain.leancheckerBin, ['Candidate'], scratchDir, infraMs, [candidateDir]);
+    expectToolRan('leanchecker', replay);
     if (replay.exitCode !== 0) {
-      return reject('kernel_rejected', `Kernel replay (leanchecker) rejected the compiled module: ${(replay.stdout + replay.stderr).trim().split('\n', 1)[0] ?? ''}`);
+      // Tell a kernel rejection from a broken tool without reading its text: replay our own reference.
+      const control = await run(toolchain.leancheckerBin, ['Reference'], scratchDir, infraMs, [referenceDir]);
+      if (control.exitCode !== 0 || control.signal !== null || control.timedOut) throw crashed('leanchecker (fails on the trusted reference too)', replay);
+      return reject('kernel_rejected', `Kernel replay (leanchecker) rejected the compiled module: ${firstOutputLine(replay)}`);
     }
 
     const auditArgs = ['--candidate', 'Candidate', '--reference', 'Reference', '--target', candidate.target, '--search-path', referenceDir, '--search-path', candidateDir];
-    const audited = await run(toolchain.auditBin, auditArgs, scratchDir, [referenceDir, candidateDir]);
-    const auditLimit = limitDecision(audited);
-    if (auditLimit !== null) return auditLimit;
-    if (audited.exitCode !== 0 || audited.signal !== null) throw crashed('proofline-audit', audited);
+    const audited = await run(toolchain.auditBin, auditArgs, scratchDir, infraMs, [referenceDir, candidateDir]);
+    expectToolRan('proofline-audit', audited);
+    if (audited.exitCode !== 0) throw crashed('proofline-audit', audited);
     const judged = judgeAudit(parseAudit(audited.stdout), candidate.target, options.allowedAxioms);
     if (judged !== null || !options.independentKernel) return judged;
 
-    const [command, ...args] = options.independentKernel.map((part) =>
-      part.replaceAll('{olean}', join(candidateDir, 'Candidate.olean')).replaceAll('{module}', 'Candidate').replaceAll('{lean_path}', [...toolchain.leanPath, candidateDir].join(':')),
-    );
-    const kernelDirs = options.independentKernel.filter((part) => part.startsWith('/')).map((part) => dirname(part));
-    const independent = await run(command!, args, scratchDir, [candidateDir, ...kernelDirs], [candidateDir]);
-    if (independent.timedOut) return { ...reject('timeout', 'The independent kernel (L4) did not finish within the budget'), layer: 'L4' };
-    if (independent.memoryExceeded) return { ...reject('memory_limit', 'The independent kernel (L4) exceeded the memory budget'), layer: 'L4' };
-    if (independent.signal !== null) throw crashed('independent kernel', independent);
-    if (independent.exitCode !== 0) {
-      return { ...reject('kernel_rejected', `The independent kernel (L4) rejected the module: ${(independent.stdout + independent.stderr).trim().split('\n', 1)[0] ?? ''}`), layer: 'L4' };
-    }
-    return null;
+    return await runIndependentKernel(options.independentKernel, { candidateDir, referenceDir, scratchDir, leanPath: toolchain.leanPath, run: (c, a, ro, lp) => run(c, a, scratchDir, infraMs, ro, lp) });
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** L4: the configured independent kernel on the candidate's module; a rejection counts only if it accepts our reference. */
+async function runIndependentKernel(
+  argv: readonly string[],
+  context: { candidateDir: string; referenceDir: string; scratchDir: string; leanPath: readonly string[]; run: (command: string, args: string[], readOnly: string[], leanPath: string[]) => Promise<RunResult> },
+): Promise<Decision | null> {
+  const kernelDirs = argv.filter((part) => part.startsWith('/')).map((part) => dirname(part));
+  const runOn = (dir: string, module: string): Promise<RunResult> => {
+    const [command, ...args] = argv.map((part) =>
+      part.replaceAll('{olean}', join(dir, `${module}.olean`)).replaceAll('{module}', module).replaceAll('{lean_path}', [...context.leanPath, dir].join(':')),
+    );
+    return context.run(command!, args, [dir, ...kernelDirs], [dir]);
+  };
+  const independent = await runOn(context.candidateDir, 'Candidate');
+  expectToolRan('independent kernel', independent);
+  if (independent.exitCode === 0) return null;
+  const control = await runOn(context.referenceDir, 'Reference');
+  if (control.exitCode !== 0 || control.signal !== null || control.timedOut) throw crashed('independent kernel (fails on the trusted reference too)', independent);
+  return { ...reject('kernel_rejected', `The independent kernel (L4) rejected the module: ${firstOutputLine(independent)}`), layer: 'L4' };
 }
 
 export function judgeAudit(report: AuditReport, target: string, allowedAxioms: readonly string[]): Decision | null {
@@ -149,15 +167,23 @@ function parseAudit(stdout: string): AuditReport {
   return parsed.data;
 }
 
-function limitDecision(run: RunResult): Decision | null {
-  if (run.timedOut) return reject('timeout', `Confirmation did not finish within the budget (${Math.round(run.elapsedMs)} ms)`);
-  if (run.memoryExceeded) return reject('memory_limit', 'Confirmation exceeded the memory budget');
-  return null;
+/** Our own tools hitting a limit, dying by signal or flooding output is an infrastructure failure. */
+function expectToolRan(tool: string, run: RunResult): void {
+  if (run.timedOut || run.memoryExceeded || run.outputExceeded || run.signal !== null) throw crashed(tool, run);
+}
+
+function errorMessages(stdout: string): LeanMessage[] {
+  return parseLeanJsonLines(stdout).map((m) => normalizeLeanJsonMessage(m)).filter((m) => m.severity === 'error');
+}
+
+function firstOutputLine(run: RunResult): string {
+  return (run.stdout + run.stderr).trim().split('\n', 1)[0] ?? '';
 }
 
 function crashed(tool: string, run: RunResult): ProoflineError {
-  return new ProoflineError('LEAN_CRASHED', `${tool} failed (exit ${run.exitCode}, signal ${run.signal}): ${run.stderr.trim().slice(-500)}`, {
-    details: { tool, exitCode: run.exitCode, signal: run.signal },
+  const how = run.timedOut ? 'timed out' : run.memoryExceeded ? 'exceeded the memory limit' : run.outputExceeded ? 'flooded its output' : `exit ${run.exitCode}, signal ${run.signal}`;
+  return new ProoflineError('LEAN_CRASHED', `${tool} failed (${how}): ${run.stderr.trim().slice(-500)}`, {
+    details: { tool, exitCode: run.exitCode, signal: run.signal, timedOut: run.timedOut, memoryExceeded: run.memoryExceeded },
   });
 }
 

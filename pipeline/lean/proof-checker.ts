@@ -79,10 +79,12 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     for (let n = 1; ; n += 1) {
       try {
         return await attempt();
-      } catch (error) {
-        if (!(error instanceof ProoflineError) || !error.retryable || n >= config.max_attempts) {
+      } catch (caught) {
+        // Anything that is not already coded (ENOSPC in a temp dir, a bug) is still a machine failure.
+        const error = caught instanceof ProoflineError ? caught : new ProoflineError('CHECKER_INTERNAL', `Unexpected failure in ${what}: ${(caught as Error)?.message ?? String(caught)}`, { cause: caught });
+        if (!error.retryable || n >= config.max_attempts) {
           stats.errors += 1;
-          if (error instanceof ProoflineError) error.details.attempts = n;
+          error.details.attempts = n;
           throw error;
         }
         stats.retries += 1;
@@ -107,6 +109,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     const rejection = await withRetries('L3', () =>
       confirmAccept(candidate, statement, budget, {
         toolchain: deps.toolchain, driver: deps.driver, tmpRoot: deps.tmpRoot, allowedAxioms: deps.policy.allowed_axioms, extraEnv: config.env, independentKernel,
+        infraTimeoutMs: config.header_timeout_ms,
       }),
     );
     timings.l3_ms = performance.now() - l3Start;

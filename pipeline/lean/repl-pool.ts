@@ -32,7 +32,8 @@ export class ReplPool {
   readonly #idle = new Map<string, ReplSession[]>();
   readonly #starting = new Map<string, Promise<ReplSession>[]>();
   readonly #busy = new Set<ReplSession>();
-  readonly #lastUsed = new Map<ReplSession, number>();
+  /** Weak, so that closed sessions never linger here in a long-lived server. */
+  readonly #lastUsed = new WeakMap<ReplSession, number>();
   #isClosed = false;
   readonly stats: ReplPoolStats = { started: 0, recycled: 0, killed: 0, headerImports: 0, idle: 0, busy: 0 };
 
@@ -51,6 +52,16 @@ export class ReplPool {
     this.#busy.add(session);
     this.#refreshCounts();
     this.#topUpSpares(header);
+    return session;
+  }
+
+  /** A newly started session, never one that has checked anything (for decisions that must not depend on history). */
+  async acquireFresh(header: string): Promise<ReplSession> {
+    if (this.#isClosed) throw new ProoflineError('CHECKER_CLOSED', 'The REPL pool is closed');
+    this.#makeRoom(1);
+    const session = await this.#start(header);
+    this.#busy.add(session);
+    this.#refreshCounts();
     return session;
   }
 

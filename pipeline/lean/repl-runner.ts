@@ -19,12 +19,20 @@ export class ReplRunner implements ElaborationRunner {
   }
 
   async elaborate(candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult> {
-    const session = await this.#pool.acquire(candidate.header);
+    const result = await this.#elaborateWith(await this.#pool.acquire(candidate.header), candidate, budget);
+    if (result.outcome !== 'memory_limit' || !result.wasSessionUsed) return result;
+    // A REPL keeps every earlier candidate's environment, so a used process can cross the limit on
+    // memory that is not this candidate's: only a fresh process decides a memory_limit rejection.
+    return this.#elaborateWith(await this.#pool.acquireFresh(candidate.header), candidate, budget);
+  }
+
+  async #elaborateWith(session: ReplSession, candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult & { wasSessionUsed: boolean }> {
+    const wasSessionUsed = session.checks > 0;
     let isHealthy = false;
     try {
       const result = await this.#elaborateOn(session, candidate, budget);
       isHealthy = result.outcome === 'completed';
-      return result;
+      return { ...result, wasSessionUsed };
     } finally {
       await this.#pool.release(session, isHealthy);
     }

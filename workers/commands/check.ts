@@ -53,6 +53,7 @@ export const runCheck: Command = async (context) => {
       skipInvalid: values['skip-invalid'] === true,
       concurrency: config.lean.pool.size * 4,
       judge: (input) => checker.check(input),
+      doneKinds: ['accepted', 'rejected'],
     });
     const top = checker.constructs.top(12).map(([name, n]) => `${name} ${n}`).join(', ');
     context.stderr.write(`\n${formatSummary(summary)}lean invocations  ${checker.stats.leanInvocations} (cache hits ${checker.stats.cacheHits}, retries ${checker.stats.retries})\n`);

@@ -30,6 +30,7 @@ export const runLint: Command = async (context) => {
     outPath: values.out ?? null,
     skipInvalid: values['skip-invalid'] === true,
     concurrency: 1,
+    doneKinds: ['rejected', 'unchecked'],
     judge: async (input) => {
       const started = performance.now();
       const result = lintInput(input, policy);

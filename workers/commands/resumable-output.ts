@@ -1,12 +1,21 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, truncate } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+
+export interface ResumableOutput {
+  /** Ids whose line has a final kind: a resumed run skips them. */
+  doneIds: Set<string>;
+  stream: WriteStream;
+  /** The first write error, if any (checked when the run closes the stream). */
+  writeError: () => Error | null;
+}
 
 /**
  * An append-only JSONL output that survives `kill -9`: on open, ids already written with a final
- * `kind` are reported done (a rerun skips them), a torn last line is cut off, and lines of kind
- * `error` are not "done", so that a rerun retries them.
+ * kind are reported done (a rerun skips them); a torn last line is cut off, and lines of any other
+ * kind (`error`) are removed, so that a rerun redoes them without leaving a duplicate id behind.
+ * The file is rewritten through a temp file and a rename, so a crash here loses nothing either.
  */
-export async function openResumableOutput(path: string): Promise<{ doneIds: Set<string>; stream: WriteStream }> {
+export async function openResumableOutput(path: string, doneKinds: readonly string[]): Promise<ResumableOutput> {
   const doneIds = new Set<string>();
   let text = '';
   try {
@@ -15,16 +24,28 @@ export async function openResumableOutput(path: string): Promise<{ doneIds: Set<
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const complete = text.slice(0, text.lastIndexOf('\n') + 1); // A line without its newline was torn by a crash.
-  let keptBytes = 0;
+  const kept: string[] = [];
   for (const line of complete.split('\n').slice(0, -1)) {
+    let record: { id?: unknown; kind?: unknown };
     try {
-      const record = JSON.parse(line) as { id?: unknown; kind?: unknown };
-      if (typeof record.id === 'string' && record.kind !== 'error') doneIds.add(record.id);
+      record = JSON.parse(line) as typeof record;
     } catch {
-      break;
+      break; // Only the last line can be torn; anything after an unparseable line is not ours to keep.
     }
-    keptBytes += Buffer.byteLength(line) + 1;
+    if (typeof record.id === 'string' && typeof record.kind === 'string' && doneKinds.includes(record.kind)) {
+      doneIds.add(record.id);
+      kept.push(line);
+    }
   }
-  if (keptBytes < Buffer.byteLength(text)) await truncate(path, keptBytes);
-  return { doneIds, stream: createWriteStream(path, { flags: 'a' }) };
+  const rewritten = kept.map((line) => `${line}\n`).join('');
+  if (rewritten !== text) {
+    await writeFile(`${path}.tmp`, rewritten);
+    await rename(`${path}.tmp`, path);
+  }
+  let writeError: Error | null = null;
+  const stream = createWriteStream(path, { flags: 'a' });
+  stream.on('error', (error) => {
+    writeError ??= error;
+  });
+  return { doneIds, stream, writeError: () => writeError };
 }

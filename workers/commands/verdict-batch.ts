@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { WriteStream } from 'node:fs';
-import { isProoflineError } from '../../pipeline/errors.ts';
+import { isProoflineError, ProoflineError } from '../../pipeline/errors.ts';
 import { CheckInputSchema, type CheckInput } from '../../pipeline/schemas/problem.ts';
 import type { CommandContext } from '../command-context.ts';
 import { readJsonlInput } from './jsonl-input.ts';
@@ -27,6 +27,8 @@ export interface BatchOptions {
   /** Candidates in flight at once (outputs are still written in input order). */
   concurrency: number;
   judge: (input: CheckInput) => Promise<VerdictLine>;
+  /** Kinds that are final for this command (a resumed run skips them); other lines are redone. */
+  doneKinds: readonly string[];
 }
 
 export interface BatchSummary {
@@ -56,7 +58,7 @@ export async function runVerdictBatch(options: BatchOptions): Promise<{ summary:
     context.stderr.write(`${invalid.length} invalid input line(s); nothing was checked. Fix them or pass --skip-invalid to report and skip them.\n`);
     return { summary, exitCode: 2 };
   }
-  const output = options.outPath === null ? null : await openResumableOutput(options.outPath);
+  const output = options.outPath === null ? null : await openResumableOutput(options.outPath, options.doneKinds);
   const todo = valid.filter((line) => !(output?.doneIds.has(line.value.id) ?? false));
   summary.skippedDone = valid.length - todo.length;
   const sink: NodeJS.WritableStream = output?.stream ?? context.stdout;
@@ -75,8 +77,8 @@ export async function runVerdictBatch(options: BatchOptions): Promise<{ summary:
         line = { id: input.id, ...verdict };
         count(summary.byKind, verdict.kind);
         if (verdict.reason !== null) count(summary.byReason, verdict.reason);
-      } catch (error) {
-        if (!isProoflineError(error)) throw error;
+      } catch (caught) {
+        const error = isProoflineError(caught) ? caught : new ProoflineError('CHECKER_INTERNAL', (caught as Error)?.message ?? String(caught), { cause: caught });
         line = { id: input.id, kind: 'error', error: error.toJSON() };
         count(summary.byKind, 'error');
         count(summary.errorsByCode, error.code);
@@ -93,6 +95,7 @@ export async function runVerdictBatch(options: BatchOptions): Promise<{ summary:
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   progress.stop();
   if (output !== null) await closeStream(output.stream);
+  if (output?.writeError()) throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot write ${options.outPath}: ${output.writeError()!.message}`, { cause: output.writeError() });
   summary.elapsedMs = Math.round(performance.now() - started);
   const hasErrors = (summary.byKind.error ?? 0) > 0;
   return { summary, exitCode: hasErrors || context.signal.aborted ? 1 : 0 };
@@ -136,6 +139,7 @@ function startProgress(context: CommandContext, total: number): { tick: () => vo
   };
 }
 
+/** Ends the stream; a write error is reported through the output's `writeError`, not thrown here. */
 function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return new Promise((resolve) => stream.end(() => resolve()));
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isProoflineError } from '../../../pipeline/errors.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCheckerCases } from '../../contract/proof-checker.cases.ts';
 import { openRecordedLeanChecker, REPO_ROOT, type LeanOverrides } from '../../helpers/recorded-lean-checker.ts';
@@ -28,6 +29,12 @@ describe('L4 sampled audits', () => {
     const verdict = await checker.check(honest.input);
     expect({ kind: verdict.kind, reason: verdict.reason, layer: verdict.layer }).toEqual({ kind: 'rejected', reason: 'kernel_rejected', layer: 'L4' });
     expect(verdict.detail).toMatch(/independent kernel/);
+  });
+
+  it('reports a kernel that also rejects our trusted reference as a broken tool (LEAN_CRASHED), never a rejection', async () => {
+    const checker = await open({ max_attempts: 1, l4: { sample_rate: 1, kernel_command: [process.execPath, FAKE_KERNEL, 'broken', '{olean}'] } });
+    const error = await checker.check(honest.input).catch((e: unknown) => e);
+    expect(isProoflineError(error, 'LEAN_CRASHED'), String(error)).toBe(true);
   });
 
   it('leaves unsampled accepts at L3 and says so in the provenance', async () => {

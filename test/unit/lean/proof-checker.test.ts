@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../pipeline/config.ts';
+import { isProoflineError } from '../../../pipeline/errors.ts';
+import type { ElaborationRunner } from '../../../pipeline/lean/elaboration.ts';
+import { STRICT_POLICY } from '../../../pipeline/lean/policy.ts';
+import { createProofChecker } from '../../../pipeline/lean/proof-checker.ts';
+import { createNoneDriver } from '../../../pipeline/lean/sandbox/none-driver.ts';
+import type { Toolchain } from '../../../pipeline/lean/toolchain.ts';
+
+// A stand-in for the runner contract only: these tests are about the checker's own decisions.
+const toolchain: Toolchain = {
+  home: '/lean', leanBin: '/lean/bin/lean', lakeBin: '/lean/bin/lake', leancheckerBin: '/lean/bin/leanchecker', replBin: '/lean/bin/repl',
+  auditBin: '/lean/bin/proofline-audit', projectDir: '/lean/project', leanPath: [], leanVersion: '4.33.0', mathlibRev: null, readOnlyPaths: [],
+};
+const problem = { header: '', formal_statement: 'theorem t (n : Nat) : n + 0 = n := by sorry' };
+const config = parseConfig({ lean: { confirm: false, max_attempts: 2 } }).lean;
+
+function checkerWith(elaborate: ElaborationRunner['elaborate']) {
+  const runner: ElaborationRunner = { name: 'repl', elaborate, close: async () => undefined };
+  return createProofChecker(config, { toolchain, driver: createNoneDriver(), policy: STRICT_POLICY, runner, tmpRoot: '/tmp' });
+}
+
+describe('createProofChecker', () => {
+  it('retries an uncoded failure and reports it as CHECKER_INTERNAL, never as a verdict', async () => {
+    let calls = 0;
+    const checker = checkerWith(async () => {
+      calls += 1;
+      throw new Error('ENOSPC: no space left on device');
+    });
+    const error = await checker.check({ ...problem, completion: 'simp' }).catch((e: unknown) => e);
+    expect(isProoflineError(error, 'CHECKER_INTERNAL')).toBe(true);
+    expect(calls).toBe(2);
+    expect(checker.stats.errors).toBe(1);
+  });
+
+  it('rejects at L1 without running Lean', async () => {
+    let calls = 0;
+    const checker = checkerWith(async () => {
+      calls += 1;
+      throw new Error('must not run');
+    });
+    const verdict = await checker.check({ ...problem, completion: 'by\n  sorry' });
+    expect({ kind: verdict.kind, reason: verdict.reason, layer: verdict.layer }).toEqual({ kind: 'rejected', reason: 'banned_construct', layer: 'L1' });
+    expect(calls).toBe(0);
+  });
+
+  it('accepts only with the exact allowed axioms reported for the target itself', async () => {
+    const report = (target: string, axioms: string[]) => async () => ({ outcome: 'completed' as const, messages: [], sorryCount: 0, printedAxioms: { target, axioms }, targetMissing: false, elapsedMs: 1 });
+    expect((await checkerWith(report('t', ['propext'])).check({ ...problem, completion: 'simp' })).kind).toBe('accepted');
+    expect((await checkerWith(report('t', ['sorryAx'])).check({ ...problem, completion: 'simp' })).reason).toBe('sorry');
+    expect((await checkerWith(report('t', ['Lean.ofReduceBool'])).check({ ...problem, completion: 'simp' })).reason).toBe('forbidden_axiom');
+    expect((await checkerWith(report('Sneaky.t', ['propext'])).check({ ...problem, completion: 'simp' })).reason).toBe('lean_error');
+  });
+});
