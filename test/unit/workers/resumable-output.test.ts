@@ -16,7 +16,7 @@ describe('openResumableOutput', () => {
     const output = await openResumableOutput(file, ['accepted', 'rejected']);
     expect([...output.doneIds].sort()).toEqual(['a', 'c']);
     output.stream.end('{"id":"b","kind":"accepted"}\n');
-    await new Promise((resolve) => output.stream.on('close', resolve));
+    await new Promise<void>((resolve) => output.stream.on('close', () => resolve()));
     const ids = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id);
     expect(ids).toEqual(['a', 'c', 'b']);
   });
