@@ -5,7 +5,7 @@ import { parsePrintAxioms } from './axioms.ts';
 import { printAxiomsCommand, type AssembledCandidate, type ElaborationBudget, type ElaborationResult, type ElaborationRunner } from './elaboration.ts';
 import { runLeanProcess } from './lean-process.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
-import { normalizeLeanJsonMessage, parseLeanJsonLines } from './parse-messages.ts';
+import { parseLeanJsonOutput } from './parse-messages.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
 
@@ -54,7 +54,7 @@ export class CliRunner implements ElaborationRunner {
           details: { exitCode: run.exitCode, signal: run.signal },
         });
       }
-      const all = parseLeanJsonLines(run.stdout).map((m) => normalizeLeanJsonMessage(m));
+      const all = parseLeanJsonOutput(run.stdout);
       const messages = all.filter((m) => m.line < auditLine);
       const auditMessages = all.filter((m) => m.line >= auditLine);
       const hasErrors = messages.some((m) => m.severity === 'error');

@@ -8,7 +8,7 @@ import type { Decision } from './decide-verdict.ts';
 import type { AssembledCandidate, ElaborationBudget } from './elaboration.ts';
 import { runLeanProcess, type RunResult } from './lean-process.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
-import { normalizeLeanJsonMessage, parseLeanJsonLines } from './parse-messages.ts';
+import { parseLeanJsonOutput } from './parse-messages.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
 
@@ -173,7 +173,7 @@ function expectToolRan(tool: string, run: RunResult): void {
 }
 
 function errorMessages(stdout: string): LeanMessage[] {
-  return parseLeanJsonLines(stdout).map((m) => normalizeLeanJsonMessage(m)).filter((m) => m.severity === 'error');
+  return parseLeanJsonOutput(stdout).filter((m) => m.severity === 'error');
 }
 
 function firstOutputLine(run: RunResult): string {

@@ -3,6 +3,7 @@ import { parsePrintAxioms } from './axioms.ts';
 import { printAxiomsCommand, type AssembledCandidate, type ElaborationBudget, type ElaborationResult, type ElaborationRunner } from './elaboration.ts';
 import { normalizeReplMessage } from './parse-messages.ts';
 import type { ReplPool } from './repl-pool.ts';
+import type { ReplMessage } from './repl-protocol.ts';
 import type { ReplOutcome, ReplSession } from './repl-session.ts';
 
 /**
@@ -19,20 +20,21 @@ export class ReplRunner implements ElaborationRunner {
   }
 
   async elaborate(candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult> {
-    const result = await this.#elaborateWith(await this.#pool.acquire(candidate.header), candidate, budget);
-    if (result.outcome !== 'memory_limit' || !result.wasSessionUsed) return result;
+    const session = await this.#pool.acquire(candidate.header);
+    const wasSessionUsed = session.checks > 0;
+    const result = await this.#elaborateWith(session, candidate, budget);
+    if (result.outcome !== 'memory_limit' || !wasSessionUsed) return result;
     // A REPL keeps every earlier candidate's environment, so a used process can cross the limit on
     // memory that is not this candidate's: only a fresh process decides a memory_limit rejection.
     return this.#elaborateWith(await this.#pool.acquireFresh(candidate.header), candidate, budget);
   }
 
-  async #elaborateWith(session: ReplSession, candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult & { wasSessionUsed: boolean }> {
-    const wasSessionUsed = session.checks > 0;
+  async #elaborateWith(session: ReplSession, candidate: AssembledCandidate, budget: ElaborationBudget): Promise<ElaborationResult> {
     let isHealthy = false;
     try {
       const result = await this.#elaborateOn(session, candidate, budget);
       isHealthy = result.outcome === 'completed';
-      return { ...result, wasSessionUsed };
+      return result;
     } finally {
       await this.#pool.release(session, isHealthy);
     }
@@ -70,7 +72,7 @@ export class ReplRunner implements ElaborationRunner {
   }
 }
 
-function expectCommand(outcome: ReplOutcome): { env: number; messages: import('./repl-protocol.ts').ReplMessage[]; sorries: unknown[] } | null {
+function expectCommand(outcome: ReplOutcome): { env: number; messages: ReplMessage[]; sorries: unknown[] } | null {
   if (outcome.kind !== 'response') return null;
   if (outcome.response.kind === 'error') {
     throw new ProoflineError('LEAN_PROTOCOL_ERROR', `The REPL answered with an error instead of elaborating: ${outcome.response.message}`);

@@ -105,10 +105,6 @@ export class ReplSession {
     return this.#process.pid;
   }
 
-  rssMb(): Promise<number> {
-    return this.#process.rssMb();
-  }
-
   /**
    * Sends one request and waits for its answer, the time budget, or the process's death. Memory:
    * the session's watch (periodic) and the tree's peak RSS read after the answer (catches spikes)

@@ -11,8 +11,6 @@ export class VerdictCache {
   readonly #maxEntries: number;
   readonly #done = new Map<string, Verdict>();
   readonly #inFlight = new Map<string, Promise<Verdict>>();
-  hits = 0;
-  misses = 0;
 
   constructor(maxEntries: number) {
     this.#maxEntries = maxEntries;
@@ -33,15 +31,12 @@ export class VerdictCache {
     if (done !== undefined) {
       this.#done.delete(key);
       this.#done.set(key, done); // Refresh LRU position.
-      this.hits += 1;
       return { ...done, cached: true };
     }
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) {
-      this.hits += 1;
       return { ...(await pending), cached: true };
     }
-    this.misses += 1;
     const promise = check();
     this.#inFlight.set(key, promise);
     try {
