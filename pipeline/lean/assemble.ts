@@ -22,6 +22,12 @@ export interface AssembledCandidate {
   statementPrefix: string;
   /** Lines of `text` before the body: body line 1 is text line bodyLineOffset + 1. */
   bodyLineOffset: number;
+  /**
+   * The model placed declarations before the statement (lemmas, instances, attributes). Such code
+   * can change the environment in ways that outlive the command, so runners must not let a process
+   * that elaborated it serve later candidates.
+   */
+  hasAuxiliary: boolean;
 }
 
 export interface TrustedStatement {
@@ -94,6 +100,7 @@ export function assembleCandidate(problem: TrustedStatement, extracted: { auxili
     target,
     statementPrefix: prefix,
     bodyLineOffset: countNewlines(problem.header) + 2,
+    hasAuxiliary: auxiliary !== '',
   };
 }
 

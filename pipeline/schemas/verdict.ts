@@ -7,6 +7,11 @@ import { z } from 'zod';
  * `kernel_rejected` is not in DESIGN.md's list: L3's kernel replay (`leanchecker`) failing means the
  * elaborator was fooled (environment hacking, `debug.skipKernelTC`), which is neither a plain Lean
  * error nor an axiom problem, and trainers that log reasons should be able to see it.
+ *
+ * `crashes_lean` is not in DESIGN.md's list either: the candidate kills Lean itself (stack overflow,
+ * segfault) again on a fresh process while a canary on the same header and sandbox runs cleanly. It
+ * is a property of the proof, not of the machine; before the canary confirms that, a crash is an
+ * error (LEAN_CRASHED), never a rejection.
  */
 export const REJECTION_REASONS = [
   'no_proof',
@@ -16,6 +21,7 @@ export const REJECTION_REASONS = [
   'forbidden_axiom',
   'statement_mismatch',
   'kernel_rejected',
+  'crashes_lean',
   'timeout',
   'memory_limit',
 ] as const;
