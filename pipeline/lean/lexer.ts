@@ -4,10 +4,13 @@
  *
  * - Comments (`--`, nested `/- … -/`, doc comments `/--` and `/-!`) produce no tokens, so
  *   `-- sorry` is never a false reject.
- * - String literals produce one `string` token. In interpolated strings (after `s!`, `m!`, `f!`,
- *   `throwError`, …) the `{…}` parts are lexed as code, since Lean elaborates them:
- *   `s!"{sorry}"`. In other strings `{` is an ordinary character. Raw strings (`r"…"`,
- *   `r#"…"#`) have no escapes and no interpolation.
+ * - A string literal is one `string` token spanning the whole literal, quotes included, so
+ *   `text.slice(start, end)` of the last token before a declaration never cuts a string open.
+ *   Interpolated strings (see INTERPOLATING) are split like Lean's own `interpolatedStr` node:
+ *   string chunks `"a{`, `}b{`, `}c"` around the `{…}` parts, which are lexed as code since Lean
+ *   elaborates them (`s!"{sorry}"`). Tokens stay in text order and never overlap. In other
+ *   strings `{` is an ordinary character. Raw strings (`r"…"`, `r#"…"#`) have no escapes and no
+ *   interpolation.
  * - Identifiers follow Lean's `isIdFirst`/`isIdRest`: ASCII letters, `_`, letter-like symbols
  *   (Greek except λ Π Σ, ℕ ℝ and the rest of U+2100–214F, script/double-struck letters), and in
  *   rest position digits, `'`, `!`, `?` and subscripts (₀-₉, ₐ-ₜ, ᵢ-ᵪ). Other non-ASCII letters
@@ -40,17 +43,79 @@ export interface TokenizeResult {
   unterminated: { construct: 'block comment' | 'string literal' | 'raw string literal'; line: number; column: number } | null;
 }
 
-const MODE_CODE = 0;
-const MODE_STRING = 1; // interpolated string: `{…}` is code
-const MODE_PLAIN_STRING = 2; // ordinary string: `{` is a character
+const MODE_CODE = 0; // code inside an interpolation's `{…}`
+const MODE_STRING = 1; // the text of an interpolated string
 /**
- * Syntax that reads the string after it as an interpolated string. Lean decides this in the
- * parser, per syntax; we follow the syntax a proof can reach without metaprogramming (which L1
- * rejects anyway). Getting it wrong in either direction would let quotes inside braces desync
- * string boundaries, so plain strings are not interpolated.
+ * Syntax that reads the string right after it as an interpolated string
+ * (`interpolatedStr(term)` in Lean's parser): `s!`, `m!`, `f!`, `println!`, `dbg_trace`,
+ * `throwError`. Lean decides this in the parser, per syntax; getting it wrong in either direction
+ * lets quotes inside braces desync string boundaries, so plain strings are never interpolated
+ * (`logInfo "{x}"` is a plain `String`: `logInfo` is a function).
  */
-const INTERPOLATING = new Set(['s!', 'm!', 'f!', 'throwError', 'dbg_trace']);
+const INTERPOLATING = new Set(['s!', 'm!', 'f!', 'println!', 'dbg_trace', 'throwError']);
+/**
+ * Syntax whose message comes after arguments (Lean/Exception.lean, Lean/Log.lean,
+ * Lean/Util/Trace.lean): `throwErrorAt ref msg`, `throwNamedError name msg`,
+ * `throwNamedErrorAt ref name msg`, `logNamedError(At)`, `logNamedWarning(At)`; the value is the
+ * number of arguments before the message. `trace[cls] msg` and Aesop's `aesop_trace[cls] msg`
+ * are recognised at their `]`. An argument is approximated lexically as one token or one
+ * bracketed group (Lean: `term:max` or `ident`); lint.ts rejects all of these heads anyway
+ * (only metaprograms use them), so the approximation only has to keep the text before them exact.
+ */
+const INTERPOLATING_AFTER_ARGS: ReadonlyMap<string, number> = new Map([
+  ['throwErrorAt', 1],
+  ['throwNamedError', 1],
+  ['logNamedError', 1],
+  ['logNamedWarning', 1],
+  ['throwNamedErrorAt', 2],
+  ['logNamedErrorAt', 2],
+  ['logNamedWarningAt', 2],
+]);
+/** `trace[` and `aesop_trace[` (one token in Lean: no space before the bracket). */
+const TRACE_HEADS = new Set(['trace', 'aesop_trace', 'aesop_trace!']);
+const BRACKET_OPEN = new Set(['(', '[', '{', '⟨', '@[', '`(']);
+const BRACKET_CLOSE = new Set([')', ']', '}', '⟩']);
 
+/**
+ * Does the string literal about to start after `tokens` interpolate? Looks back over the last
+ * few tokens for one of the heads above, skipping its arguments (single tokens or balanced groups).
+ */
+function opensInterpolation(tokens: readonly Token[]): boolean {
+  const prev = tokens[tokens.length - 1];
+  if (prev === undefined) return false;
+  if (prev.kind === 'ident' && INTERPOLATING.has(prev.value)) return true;
+  // trace[cls] "…": `]`, ident, `[` glued to `trace`
+  if (prev.kind === 'symbol' && prev.value === ']') {
+    const cls = tokens[tokens.length - 2];
+    const open = tokens[tokens.length - 3];
+    const head = tokens[tokens.length - 4];
+    if (cls?.kind === 'ident' && open?.value === '[' && head?.kind === 'ident' && TRACE_HEADS.has(head.value) && head.end === open.start) return true;
+  }
+  // head arg… "…": walk back over up to 2 arguments
+  let k = tokens.length - 1;
+  for (let args = 1; args <= 2 && k >= 0; args++) {
+    k = argumentStart(tokens, k);
+    if (k <= 0) return false;
+    const head = tokens[k - 1] as Token;
+    if (head.kind === 'ident' && INTERPOLATING_AFTER_ARGS.get(head.value) === args) return true;
+    k -= 1;
+  }
+  return false;
+}
+
+/** Index of the first token of the argument that ends at token `k` (a balanced group or one token), or -1. */
+function argumentStart(tokens: readonly Token[], k: number): number {
+  const last = tokens[k] as Token;
+  if (last.kind !== 'symbol' || !BRACKET_CLOSE.has(last.value)) return last.kind === 'symbol' ? -1 : k;
+  let depth = 0;
+  for (let j = k; j >= 0 && k - j < 256; j--) {
+    const t = tokens[j] as Token;
+    if (t.kind !== 'symbol') continue;
+    if (BRACKET_CLOSE.has(t.value)) depth++;
+    else if (BRACKET_OPEN.has(t.value) && --depth === 0) return j;
+  }
+  return -1;
+}
 
 export interface TokenizeOptions {
   /** Stop after this many tokens. */
@@ -74,13 +139,18 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
   let lineStart = 0; // offset of the current line's first code unit
   let surrogatesOnLine = 0; // low surrogates between lineStart and the scan position (for codepoint columns)
   let surrogateScan = 0; // offset up to which `surrogatesOnLine` has been counted
-  // Mode stack: strings inside interpolations inside strings… Each entry is a mode; for `code`
-  // entries opened by an interpolation we count braces to find the closing `}`.
+  // Mode stack for interpolated strings: a string inside an interpolation inside a string… Plain
+  // strings are scanned in one go and never enter it. For each `code` entry (an interpolation)
+  // we count braces to find its closing `}`.
   const modes: number[] = [MODE_CODE];
-  let inString = false; // modes[modes.length - 1] !== MODE_CODE, kept in a local for speed
-  let interpolating = false; // modes[modes.length - 1] === MODE_STRING
+  let inString = false; // modes[modes.length - 1] === MODE_STRING, kept in a local for speed
   const braceDepths: number[] = [0];
-  let stringStart = -1;
+  // The open string chunk of an interpolated string: from its `"` or `}` to the next `{` or `"`.
+  let chunkStart = 0;
+  let chunkLine = 1;
+  let chunkColumn = 0;
+  // Where each interpolated string still open was opened (for the `unterminated` note).
+  const openStrings: Array<{ line: number; column: number }> = [];
   let unterminated: TokenizeResult['unterminated'] = null;
 
   const columnAt = (offset: number): number => {
@@ -110,36 +180,37 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
   /** Back to the enclosing mode after a string's closing quote or an interpolation's closing brace. */
   const leaveMode = (): void => {
     modes.pop();
-    inString = (modes[modes.length - 1] ?? MODE_CODE) !== MODE_CODE;
-    interpolating = modes[modes.length - 1] === MODE_STRING;
+    inString = modes[modes.length - 1] === MODE_STRING;
     braceDepths.pop();
   };
 
   while (i < limit && tokens.length < maxTokens) {
     if (inString) {
-      // Inside a (non-raw) string literal: find the closing quote or an interpolation `{`.
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
+      // Inside an interpolated string: scan the chunk to its `{` or closing quote (past `limit`:
+      // a token is always whole).
+      let k = i;
+      for (; k < n; k++) {
+        const d = text.charCodeAt(k);
+        if (d === 0x22 || d === 0x7b) break;
+        if (d === 0x0a) newline(k);
+        else if (d === 0x5c) {
+          // escape: skip the next code unit (a newline escape continues the string)
+          if (text.charCodeAt(k + 1) === 0x0a) newline(k + 1);
+          k++;
+        }
+      }
+      const end = Math.min(k + 1, n);
+      push('string', text.slice(chunkStart, end), chunkStart, end, chunkLine, chunkColumn);
+      i = end;
+      if (k >= n) break; // unterminated: reported after the loop
+      if (text.charCodeAt(k) === 0x22) {
+        openStrings.pop();
         leaveMode();
-        i++;
-        continue;
-      }
-      if (c === 0x5c) {
-        // escape: skip the next code unit (a newline escape continues the string)
-        if (i + 1 < n && text.charCodeAt(i + 1) === 0x0a) newline(i + 1);
-        i += 2;
-        continue;
-      }
-      if (c === 0x7b && interpolating) {
+      } else {
         modes.push(MODE_CODE);
         inString = false;
-        interpolating = false;
         braceDepths.push(0);
-        i++;
-        continue;
       }
-      if (c === 0x0a) newline(i);
-      i++;
       continue;
     }
 
@@ -198,6 +269,9 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
       const depth = braceDepths[braceDepths.length - 1] ?? 0;
       if (depth === 0) {
         leaveMode();
+        chunkStart = i;
+        chunkLine = tokLine;
+        chunkColumn = col;
         i++;
         continue;
       }
@@ -209,14 +283,32 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
     if (c === 0x7b && modes.length > 1) braceDepths[braceDepths.length - 1] = (braceDepths[braceDepths.length - 1] ?? 0) + 1;
 
     if (c === 0x22) {
-      stringStart = i;
-      const prev = tokens[tokens.length - 1];
-      interpolating = prev !== undefined && prev.kind === 'ident' && INTERPOLATING.has(prev.value);
-      push('string', '"', start, start + 1, tokLine, col);
-      modes.push(interpolating ? MODE_STRING : MODE_PLAIN_STRING);
-      inString = true;
-      braceDepths.push(0);
-      i++;
+      if (opensInterpolation(tokens)) {
+        modes.push(MODE_STRING);
+        inString = true;
+        braceDepths.push(0);
+        openStrings.push({ line: tokLine, column: col });
+        chunkStart = i;
+        chunkLine = tokLine;
+        chunkColumn = col;
+        i++;
+        continue;
+      }
+      // a plain string: one token up to and including the closing quote
+      let k = i + 1;
+      for (; k < n; k++) {
+        const d = text.charCodeAt(k);
+        if (d === 0x22) break;
+        if (d === 0x0a) newline(k);
+        else if (d === 0x5c) {
+          if (text.charCodeAt(k + 1) === 0x0a) newline(k + 1);
+          k++;
+        }
+      }
+      const end = Math.min(k + 1, n);
+      if (k >= n && unterminated === null) unterminated = { construct: 'string literal', line: tokLine, column: col };
+      push('string', text.slice(start, end), start, end, tokLine, col);
+      i = end;
       continue;
     }
 
@@ -325,9 +417,7 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TokenizeR
     i += width;
   }
 
-  if (modes.length > 1 && unterminated === null) {
-    const at = tokens.find((t) => t.start === stringStart);
-    unterminated = { construct: 'string literal', line: at?.line ?? line, column: at?.column ?? 0 };
-  }
+  const outermost = openStrings[0];
+  if (outermost !== undefined && i >= n && unterminated === null) unterminated = { construct: 'string literal', ...outermost };
   return { tokens, unterminated };
 }

@@ -60,7 +60,40 @@ describe('tokenize', () => {
 
   it('reports 1-based lines and 0-based codepoint columns', () => {
     const { tokens } = tokenize('𝔽 a\n  /- c\n -/ b\n\t"s\n" c');
-    expect(tokens.map((t) => `${t.value}@${t.line}:${t.column}`)).toEqual(['𝔽@1:0', 'a@1:2', 'b@3:4', '"@4:1', 'c@5:2']);
+    expect(tokens.map((t) => `${t.value}@${t.line}:${t.column}`)).toEqual(['𝔽@1:0', 'a@1:2', 'b@3:4', '"s\n"@4:1', 'c@5:2']);
+  });
+
+  it('makes a string literal one token from its opening quote to after its closing quote', () => {
+    const text = 'def note : String := "he said \\"hi\\" {x}"\ntheorem t';
+    const { tokens } = tokenize(text);
+    const str = tokens.find((t) => t.kind === 'string');
+    expect(str).toMatchObject({ value: '"he said \\"hi\\" {x}"', line: 1, column: 21 });
+    expect(text.slice(str?.start, str?.end)).toBe(str?.value);
+    expect(tokens.map((t) => t.value).slice(-2)).toEqual(['theorem', 't']);
+  });
+
+  it('splits an interpolated string into chunks around its code, in text order and without overlap', () => {
+    const text = 's!"a{x}b{f "}"}c" y';
+    const { tokens } = tokenize(text);
+    expect(tokens.map((t) => `${t.kind}:${t.value}`)).toEqual(['ident:s!', 'string:"a{', 'ident:x', 'string:}b{', 'ident:f', 'string:"}"', 'string:}c"', 'ident:y']);
+    for (const t of tokens) expect(text.slice(t.start, t.end)).toBe(t.value);
+    for (let k = 1; k < tokens.length; k++) expect(tokens[k]?.start).toBeGreaterThanOrEqual(tokens[k - 1]?.end ?? 0);
+  });
+
+  it('interpolates the message after throwErrorAt, throwNamedError(At), logNamedError and trace[cls]', () => {
+    expect(idents('throwErrorAt ref "{sorry}"')).toEqual(['throwErrorAt', 'ref', 'sorry']);
+    expect(idents('throwErrorAt (← getRef) "{admit}"')).toEqual(['throwErrorAt', 'getRef', 'admit']);
+    expect(idents('throwNamedError lean.foo "{sorry}"')).toEqual(['throwNamedError', 'lean.foo', 'sorry']);
+    expect(idents('throwNamedErrorAt stx lean.foo "{sorry}"')).toEqual(['throwNamedErrorAt', 'stx', 'lean.foo', 'sorry']);
+    expect(idents('logNamedWarningAt stx lean.foo "{sorry}"')).toEqual(['logNamedWarningAt', 'stx', 'lean.foo', 'sorry']);
+    expect(idents('trace[Meta.debug] "{sorry}"')).toEqual(['trace', 'Meta.debug', 'sorry']);
+    expect(idents('println! "{sorry}"')).toEqual(['println!', 'sorry']);
+  });
+
+  it('keeps plain strings plain where Lean does: logInfo, the trace tactic, throwErrorAt\'s ref', () => {
+    expect(idents('logInfo "{sorry}" trace "{admit}" trace [x] "{admit}"')).toEqual(['logInfo', 'trace', 'trace', 'x']);
+    // the first string is throwErrorAt's `ref` argument (term:max), the second its message
+    expect(idents('throwErrorAt "{admit}" "{sorry}"')).toEqual(['throwErrorAt', 'sorry']);
   });
 
   it('reports an unterminated block comment and an unterminated string', () => {
@@ -68,6 +101,9 @@ describe('tokenize', () => {
     expect(tokenize('a\n "abc').unterminated).toEqual({ construct: 'string literal', line: 2, column: 1 });
     expect(tokenize('r#"abc"').unterminated?.construct).toBe('raw string literal');
     expect(tokenize('a "b" /- c -/').unterminated).toBeNull();
+    expect(tokenize('x\n  s!"a {b} c').unterminated).toEqual({ construct: 'string literal', line: 2, column: 4 });
+    expect(tokenize('s!"a {b').unterminated).toEqual({ construct: 'string literal', line: 1, column: 2 });
+    expect(tokenize('"abc\\"').tokens).toMatchObject([{ kind: 'string', value: '"abc\\"' }]);
   });
 
   it('lexes := and @[ as single symbols', () => {
