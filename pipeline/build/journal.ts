@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { ProoflineError } from '../errors.ts';
+
+/**
+ * A build run's durable progress: an embedded SQLite file (Node's built-in `node:sqlite`, no
+ * server) in WAL mode. Every completion and every check outcome is committed as soon as it exists,
+ * so `kill -9` at any moment loses at most the work in flight: a rerun of the same command skips
+ * what is journaled (no completion paid for twice, no proof checked twice) and redoes the rest.
+ *
+ * `synchronous = NORMAL` in WAL mode makes a commit durable against a process crash (the write has
+ * reached the OS); only a power loss can drop the last commits, which a rerun then redoes.
+ *
+ * The part files are written from the journal at the end (finalize), in a deterministic order, so
+ * an interrupted and an uninterrupted run produce the same bytes.
+ */
+
+export type CheckOutcomeRow =
+  | { kind: 'verdict'; verdict: unknown }
+  | { kind: 'error'; error: { code: string; message: string; retryable: boolean } };
+
+export interface JournalCandidate {
+  problemId: string;
+  sampleIndex: number;
+  completion: unknown;
+  outcome: CheckOutcomeRow | null;
+}
+
+export class RunJournal {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #statements: Record<string, StatementSync> = {};
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  static open(path: string): RunJournal {
+    let db: DatabaseSync;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path);
+      db.exec(`
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = NORMAL;
+        PRAGMA busy_timeout = 5000;
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS problems (
+          seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, line INTEGER NOT NULL, json TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS candidates (
+          problem_seq INTEGER NOT NULL, sample_index INTEGER NOT NULL,
+          completion TEXT NOT NULL, outcome TEXT, outcome_kind TEXT,
+          PRIMARY KEY (problem_seq, sample_index)) WITHOUT ROWID;
+      `);
+    } catch (cause) {
+      throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot open the run journal ${path}: ${(cause as Error).message}`, { cause });
+    }
+    return new RunJournal(path, db);
+  }
+
+  #statement(sql: string): StatementSync {
+    this.#statements[sql] ??= this.#db.prepare(sql);
+    return this.#statements[sql];
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.#statement('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#statement('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Loads the validated problems once (a rerun keeps the journaled set); returns how many there are. */
+  loadProblems(problems: Iterable<{ id: string; line: number; json: string }>): number {
+    const insert = this.#statement('INSERT OR IGNORE INTO problems (seq, id, line, json) VALUES (?, ?, ?, ?)');
+    this.#db.exec('BEGIN');
+    try {
+      let seq = this.problemCount();
+      for (const problem of problems) insert.run(seq++, problem.id, problem.line, problem.json);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return this.problemCount();
+  }
+
+  problemCount(): number {
+    return (this.#statement('SELECT COUNT(*) AS n FROM problems').get() as { n: number }).n;
+  }
+
+  /** Problems in input order, `batchSize` rows at a time (memory stays flat). */
+  *problems(batchSize = 500): Generator<{ seq: number; id: string; json: string }> {
+    const page = this.#statement('SELECT seq, id, json FROM problems WHERE seq >= ? ORDER BY seq LIMIT ?');
+    for (let from = 0; ; ) {
+      const rows = page.all(from, batchSize) as { seq: number; id: string; json: string }[];
+      if (rows.length === 0) return;
+      yield* rows;
+      from = rows[rows.length - 1]!.seq + 1;
+    }
+  }
+
+  recordCompletion(problemSeq: number, sampleIndex: number, completion: unknown): void {
+    this.#statement('INSERT INTO candidates (problem_seq, sample_index, completion) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET completion = excluded.completion, outcome = NULL, outcome_kind = NULL')
+      .run(problemSeq, sampleIndex, JSON.stringify(completion));
+  }
+
+  recordOutcome(problemSeq: number, sampleIndex: number, outcome: CheckOutcomeRow): void {
+    const result = this.#statement('UPDATE candidates SET outcome = ?, outcome_kind = ? WHERE problem_seq = ? AND sample_index = ?')
+      .run(JSON.stringify(outcome), outcome.kind, problemSeq, sampleIndex);
+    if (result.changes !== 1) throw new ProoflineError('CHECKER_INTERNAL', `Journal has no completion for problem #${problemSeq} sample ${sampleIndex} to attach a check outcome to`);
+  }
+
+  /** The journaled candidates of one problem, by sample index. */
+  candidatesOf(problemSeq: number): Map<number, { completion: unknown; outcome: CheckOutcomeRow | null }> {
+    const rows = this.#statement('SELECT sample_index, completion, outcome FROM candidates WHERE problem_seq = ? ORDER BY sample_index').all(problemSeq) as {
+      sample_index: number; completion: string; outcome: string | null;
+    }[];
+    return new Map(rows.map((row) => [row.sample_index, { completion: JSON.parse(row.completion) as unknown, outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as CheckOutcomeRow) }]));
+  }
+
+  /** Counts by outcome kind (`verdict`, `error`, `pending` = sampled, not yet checked). */
+  counts(): { candidates: number; verdict: number; error: number; pending: number } {
+    const rows = this.#statement('SELECT COALESCE(outcome_kind, \'pending\') AS kind, COUNT(*) AS n FROM candidates GROUP BY 1').all() as { kind: string; n: number }[];
+    const byKind = Object.fromEntries(rows.map((row) => [row.kind, row.n]));
+    const verdict = byKind.verdict ?? 0;
+    const error = byKind.error ?? 0;
+    const pending = byKind.pending ?? 0;
+    return { candidates: verdict + error + pending, verdict, error, pending };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

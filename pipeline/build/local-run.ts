@@ -1,0 +1,126 @@
+import PQueue from 'p-queue';
+import { type ErrorCode, isProoflineError, ProoflineError } from '../errors.ts';
+import type { CompletionRecord } from '../schemas/completion.ts';
+import type { Problem } from '../schemas/problem.ts';
+import type { Verdict } from '../schemas/verdict.ts';
+import type { CheckJob } from '../stages/check-stage.ts';
+import type { SampleJob } from '../stages/sample-stage.ts';
+import type { Stage } from '../stages/stage.ts';
+import type { RunJournal } from './journal.ts';
+
+/** Failures that say the whole run is misconfigured: stop instead of failing every sample alike. */
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['SAMPLER_REQUEST_INVALID', 'SAMPLER_ACCESS_DENIED', 'SAMPLER_MODEL_NOT_FOUND', 'SAMPLE_CACHE_FAILED', 'OUTPUT_WRITE_FAILED', 'CONFIG_INVALID', 'LEAN_NOT_FOUND', 'SANDBOX_UNAVAILABLE', 'REPLAY_MISSING']);
+
+export type LocalRunEvent =
+  | { type: 'planned'; candidates: number; done: number }
+  | { type: 'sampled'; problemId: string; sampleIndex: number; cached: boolean }
+  | { type: 'sample_failed'; problemId: string; sampleIndex: number; error: ProoflineError }
+  | { type: 'checked'; problemId: string; sampleIndex: number; verdict: Verdict }
+  | { type: 'check_failed'; problemId: string; sampleIndex: number; error: ProoflineError };
+
+export interface LocalRunOptions {
+  journal: RunJournal;
+  /** Samples per problem. */
+  n: number;
+  sample: Stage<SampleJob, CompletionRecord>;
+  check: Stage<CheckJob, Verdict>;
+  sampleConcurrency: number;
+  checkConcurrency: number;
+  /**
+   * Completions waiting for a checker before sampling pauses: a slow checker slows sampling
+   * instead of filling memory. Problems are read from the journal in pages, so memory stays flat
+   * in the number of problems too.
+   */
+  maxPendingChecks: number;
+  /** Abort = start nothing new; work in flight finishes (it is paid for) and is journaled. */
+  signal: AbortSignal;
+  onEvent?: (event: LocalRunEvent) => void;
+}
+
+export interface LocalRunResult {
+  interrupted: boolean;
+  /** A run-wide error (bad credentials, no Lean) that stopped the run; null otherwise. */
+  fatalError: ProoflineError | null;
+}
+
+/**
+ * The single-machine build: the sample and check stages connected by two bounded in-process
+ * queues, with every output journaled as soon as it exists. What the journal already holds is not
+ * redone: a journaled verdict is final, a journaled completion goes straight to checking, and a
+ * journaled infrastructure error is retried (errors are never final).
+ */
+export async function runLocalBuild(options: LocalRunOptions): Promise<LocalRunResult> {
+  const { journal, n } = options;
+  const emit = options.onEvent ?? (() => {});
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, options.signal]);
+  const samples = new PQueue({ concurrency: options.sampleConcurrency });
+  const checks = new PQueue({ concurrency: options.checkConcurrency });
+  let fatalError: ProoflineError | null = null;
+  const failRun = (error: ProoflineError): void => {
+    fatalError ??= error;
+    stop.abort(error);
+  };
+
+  const check = (seq: number, problem: Problem, sampleIndex: number, completion: CompletionRecord): void => {
+    void checks.add(async () => {
+      if (stop.signal.aborted) return;
+      try {
+        const verdict = await options.check.run({ problem, completion }, signal);
+        journal.recordOutcome(seq, sampleIndex, { kind: 'verdict', verdict });
+        emit({ type: 'checked', problemId: problem.id, sampleIndex, verdict });
+      } catch (caught) {
+        const error = asProoflineError(caught);
+        if (FATAL_CODES.has(error.code)) return failRun(error);
+        journal.recordOutcome(seq, sampleIndex, { kind: 'error', error: { code: error.code, message: error.message, retryable: error.retryable } });
+        emit({ type: 'check_failed', problemId: problem.id, sampleIndex, error });
+      }
+    });
+  };
+
+  const sample = (seq: number, problem: Problem, sampleIndex: number): void => {
+    void samples.add(async () => {
+      if (signal.aborted) return;
+      let completion: CompletionRecord;
+      try {
+        completion = await options.sample.run({ problem, sampleIndex }, signal);
+      } catch (caught) {
+        const error = asProoflineError(caught);
+        if (signal.aborted && !isProoflineError(caught)) return; // stopped, not failed
+        if (FATAL_CODES.has(error.code)) return failRun(error);
+        emit({ type: 'sample_failed', problemId: problem.id, sampleIndex, error });
+        return;
+      }
+      journal.recordCompletion(seq, sampleIndex, completion);
+      emit({ type: 'sampled', problemId: problem.id, sampleIndex, cached: completion.cached });
+      check(seq, problem, sampleIndex, completion);
+    });
+  };
+
+  const counts = journal.counts();
+  emit({ type: 'planned', candidates: journal.problemCount() * n, done: counts.verdict });
+  for (const row of journal.problems()) {
+    if (signal.aborted) break;
+    const problem = JSON.parse(row.json) as Problem;
+    const known = journal.candidatesOf(row.seq);
+    for (let sampleIndex = 0; sampleIndex < n; sampleIndex += 1) {
+      const candidate = known.get(sampleIndex);
+      if (candidate?.outcome?.kind === 'verdict') continue;
+      // Backpressure: wait while the sampler or the checker has enough queued work.
+      await Promise.all([samples.onSizeLessThan(options.sampleConcurrency), checks.onSizeLessThan(options.maxPendingChecks)]);
+      if (signal.aborted) break;
+      if (candidate === undefined) sample(row.seq, problem, sampleIndex);
+      else check(row.seq, problem, sampleIndex, candidate.completion as CompletionRecord);
+    }
+  }
+  // Sampling feeds checking, so wait for both to drain (a check added after `checks` went idle counts).
+  while (samples.size + samples.pending + checks.size + checks.pending > 0) {
+    await samples.onIdle();
+    await checks.onIdle();
+  }
+  return { interrupted: options.signal.aborted, fatalError };
+}
+
+function asProoflineError(caught: unknown): ProoflineError {
+  return caught instanceof ProoflineError ? caught : new ProoflineError('CHECKER_INTERNAL', `Unexpected failure: ${(caught as Error)?.message ?? String(caught)}`, { cause: caught });
+}
