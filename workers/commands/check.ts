@@ -3,8 +3,12 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../../pipeline/config.ts';
 import { openProofChecker } from '../../pipeline/lean/open-checker.ts';
+import { policyDigest } from '../../pipeline/lean/policy-digest.ts';
+import { loadPolicy } from '../../pipeline/lean/policy.ts';
+import { CHECKER_VERSION } from '../../pipeline/lean/proof-checker.ts';
 import type { Command } from '../command-context.ts';
 import { REPO_ROOT } from '../repo-root.ts';
+import { resumeKey, type ResumeSettings } from './resume-key.ts';
 import { formatSummary, runVerdictBatch } from './verdict-batch.ts';
 
 const HELP = `Usage: proofline check --input FILE.jsonl [--out verdicts.jsonl] [options]
@@ -13,7 +17,10 @@ Checks every candidate with the real Lean toolchain (layers L0-L3). Input lines 
 id, header, formal_statement (ending in \`:= by sorry\`) and completion (raw model output or Lean).
 
 Options:
-  --out FILE          write verdict lines here (resumes: ids already in FILE are skipped); default stdout
+  --out FILE          write verdict lines here; default stdout. Resumable: a rerun skips an id whose
+                      line in FILE carries the same resume_key (same checker version, toolchain,
+                      Mathlib, policy content, budget, L3/L4 settings and input) and redoes the rest,
+                      leaving one line per id
   --config FILE       YAML config (see README); environment PROOFLINE_* overrides it
   --policy NAME|FILE  strict (default) | standard | a policy file
   --runner repl|cli   REPL pool (default, fast) or one \`lean --json\` per candidate
@@ -43,7 +50,20 @@ export const runCheck: Command = async (context) => {
     overrides: { lean: { policy: values.policy, runner: values.runner, sandbox: values.sandbox, confirm: values['no-confirm'] === true ? false : undefined } },
   });
   const logger = pino({ level: config.log.level }, pino.destination(2));
+  // The checker loads the same policy; its content hash goes into every line's resume_key.
+  const policy = loadPolicy(config.lean.policy);
   const { checker, toolchain } = await openProofChecker(config.lean, { repoRoot: REPO_ROOT, logger });
+  const { l4 } = config.lean;
+  const settings: ResumeSettings = {
+    command: 'check',
+    checkerVersion: CHECKER_VERSION,
+    policyDigest: policyDigest(policy),
+    leanVersion: toolchain.leanVersion,
+    mathlibRev: toolchain.mathlibRev,
+    budget: { timeoutMs: config.lean.timeout_ms, memoryLimitMb: config.lean.memory_limit_mb },
+    confirm: config.lean.confirm,
+    l4: config.lean.confirm && l4.kernel_command !== null && l4.sample_rate > 0 ? { sampleRate: l4.sample_rate, kernelCommand: l4.kernel_command } : null,
+  };
   logger.info({ toolchain: toolchain.leanVersion, mathlib: toolchain.mathlibRev, runner: config.lean.runner, sandbox: config.lean.sandbox, policy: config.lean.policy }, 'checker ready');
   try {
     const { summary, exitCode } = await runVerdictBatch({
@@ -54,6 +74,7 @@ export const runCheck: Command = async (context) => {
       concurrency: config.lean.pool.size * 4,
       judge: (input) => checker.check(input),
       doneKinds: ['accepted', 'rejected'],
+      resumeKey: (input) => resumeKey(settings, input),
     });
     const top = checker.constructs.top(12).map(([name, n]) => `${name} ${n}`).join(', ');
     context.stderr.write(`\n${formatSummary(summary)}lean invocations  ${checker.stats.leanInvocations} (cache hits ${checker.stats.cacheHits}, retries ${checker.stats.retries})\n`);

@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../pipeline/config.ts';
 import { lintInput } from '../../pipeline/lean/lint.ts';
 import { loadPolicy, policyId } from '../../pipeline/lean/policy.ts';
+import { policyDigest } from '../../pipeline/lean/policy-digest.ts';
+import { CHECKER_VERSION } from '../../pipeline/lean/proof-checker.ts';
 import type { Command } from '../command-context.ts';
+import { resumeKey, type ResumeSettings } from './resume-key.ts';
 import { formatSummary, runVerdictBatch } from './verdict-batch.ts';
 
 const HELP = `Usage: proofline lint --input FILE.jsonl [--out FILE.jsonl] [--policy strict|standard|FILE] [--skip-invalid]
@@ -10,6 +13,14 @@ const HELP = `Usage: proofline lint --input FILE.jsonl [--out FILE.jsonl] [--pol
 Layers L0-L1 only (extraction, assembly, the Lean-aware lexical gate): no Lean needed, a cheap
 prefilter for whole datasets. Same input and output shapes as \`proofline check\`; lines that pass
 come out with kind "unchecked" (they still need \`proofline check\`).
+
+Options:
+  --out FILE          write lines here; default stdout. Resumable: a rerun skips an id whose line
+                      carries the same resume_key (checker version, policy content, input) and
+                      redoes the rest, leaving one line per id
+  --config FILE       YAML config (see README)
+  --policy NAME|FILE  strict (default) | standard | a policy file
+  --skip-invalid      report invalid input lines and lint the rest
 `;
 
 export const runLint: Command = async (context) => {
@@ -24,6 +35,7 @@ export const runLint: Command = async (context) => {
   }
   const config = loadConfig({ env: context.env, ...(values.config === undefined ? {} : { file: values.config }), overrides: { lean: { policy: values.policy } } });
   const policy = loadPolicy(config.lean.policy);
+  const settings: ResumeSettings = { command: 'lint', checkerVersion: CHECKER_VERSION, policyDigest: policyDigest(policy) };
   const { summary, exitCode } = await runVerdictBatch({
     context,
     inputPath: values.input,
@@ -31,6 +43,7 @@ export const runLint: Command = async (context) => {
     skipInvalid: values['skip-invalid'] === true,
     concurrency: 1,
     doneKinds: ['rejected', 'unchecked'],
+    resumeKey: (input) => resumeKey(settings, input),
     judge: async (input) => {
       const started = performance.now();
       const result = lintInput(input, policy);

@@ -29,11 +29,18 @@ export interface BatchOptions {
   judge: (input: CheckInput) => Promise<VerdictLine>;
   /** Kinds that are final for this command (a resumed run skips them); other lines are redone. */
   doneKinds: readonly string[];
+  /**
+   * The `resume_key` written with each line (see resume-key.ts): a resumed run skips an id only
+   * when its line has a final kind and this key; a line with another key (or none) is redone.
+   */
+  resumeKey: (input: CheckInput) => string;
 }
 
 export interface BatchSummary {
   total: number;
   skippedDone: number;
+  /** Lines of this run's ids found in --out with another resume key (or none), redone. */
+  redoneStale: number;
   invalid: number;
   byKind: Record<string, number>;
   byReason: Record<string, number>;
@@ -53,14 +60,16 @@ export async function runVerdictBatch(options: BatchOptions): Promise<{ summary:
   const { valid, invalid } = await readJsonlInput(options.inputPath, CheckInputSchema);
   for (const line of invalid.slice(0, 20)) context.stderr.write(`${options.inputPath}:${line.lineNumber}: ${line.problem}\n`);
   if (invalid.length > 20) context.stderr.write(`… and ${invalid.length - 20} more invalid line(s)\n`);
-  const summary: BatchSummary = { total: valid.length, skippedDone: 0, invalid: invalid.length, byKind: {}, byReason: {}, errorsByCode: {}, elapsedMs: 0 };
+  const summary: BatchSummary = { total: valid.length, skippedDone: 0, redoneStale: 0, invalid: invalid.length, byKind: {}, byReason: {}, errorsByCode: {}, elapsedMs: 0 };
   if (invalid.length > 0 && !options.skipInvalid) {
     context.stderr.write(`${invalid.length} invalid input line(s); nothing was checked. Fix them or pass --skip-invalid to report and skip them.\n`);
     return { summary, exitCode: 2 };
   }
-  const output = options.outPath === null ? null : await openResumableOutput(options.outPath, options.doneKinds);
+  const keys = new Map(valid.map((line) => [line.value.id, options.resumeKey(line.value)]));
+  const output = options.outPath === null ? null : await openResumableOutput(options.outPath, options.doneKinds, keys);
   const todo = valid.filter((line) => !(output?.doneIds.has(line.value.id) ?? false));
   summary.skippedDone = valid.length - todo.length;
+  summary.redoneStale = output?.staleIds.size ?? 0;
   const sink: NodeJS.WritableStream = output?.stream ?? context.stdout;
   const progress = startProgress(context, todo.length);
 
@@ -74,12 +83,12 @@ export async function runVerdictBatch(options: BatchOptions): Promise<{ summary:
       let line: Record<string, unknown>;
       try {
         const verdict = await options.judge(input);
-        line = { id: input.id, ...verdict };
+        line = { id: input.id, ...verdict, resume_key: keys.get(input.id) };
         count(summary.byKind, verdict.kind);
         if (verdict.reason !== null) count(summary.byReason, verdict.reason);
       } catch (caught) {
         const error = isProoflineError(caught) ? caught : new ProoflineError('CHECKER_INTERNAL', (caught as Error)?.message ?? String(caught), { cause: caught });
-        line = { id: input.id, kind: 'error', error: error.toJSON() };
+        line = { id: input.id, kind: 'error', error: error.toJSON(), resume_key: keys.get(input.id) };
         count(summary.byKind, 'error');
         count(summary.errorsByCode, error.code);
       }
@@ -105,6 +114,7 @@ export function formatSummary(summary: BatchSummary): string {
   const rows: [string, string][] = [
     ['candidates', String(summary.total)],
     ['already done (resumed)', String(summary.skippedDone)],
+    ['redone (settings or input changed)', String(summary.redoneStale)],
     ['invalid lines skipped', String(summary.invalid)],
     ...Object.entries(summary.byKind).sort().map(([k, v]): [string, string] => [`kind: ${k}`, String(v)]),
     ...Object.entries(summary.byReason).sort().map(([k, v]): [string, string] => [`  reason: ${k}`, String(v)]),

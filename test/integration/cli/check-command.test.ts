@@ -1,38 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadCheckerCases } from '../../contract/proof-checker.cases.ts';
-import { RECORDED_LEAN_HOME, REPO_ROOT } from '../../helpers/recorded-lean-checker.ts';
-
-const run = promisify(execFile);
-const CLI = join(REPO_ROOT, 'bin', 'proofline.js');
-// Several cases share a problem; outputs are keyed by id, so give every case its own.
-const strictCases = loadCheckerCases()
-  .filter((c) => c.policy === 'strict' && !c.input.completion.includes('recorded-lean:'))
-  .map((c) => ({ ...c, input: { ...c.input, id: c.file } }));
-
-async function workDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'proofline-cli-'));
-}
-
-async function writeInput(dir: string, lines: unknown[]): Promise<string> {
-  const file = join(dir, 'input.jsonl');
-  await writeFile(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
-  return file;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [CLI, ...args], { env: { ...process.env, PROOFLINE_LOG_LEVEL: 'warn', ...env }, maxBuffer: 16 << 20 }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
-
-const readLines = async (file: string): Promise<Record<string, unknown>[]> =>
-  (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+import { CLI, cli, RECORDED_LEAN_HOME, readLines, strictCases, workDir, writeInput } from './cli-kit.ts';
 
 describe('proofline lint', () => {
   it('stops on a bad line with its number and what was expected, and checks nothing', async () => {
