@@ -34,8 +34,11 @@ export const S3ConfigSchema = z
     part_concurrency: z.number().int().positive().default(4),
     /** TCP connect timeout per attempt. */
     connect_timeout_ms: z.number().int().positive().default(5_000),
-    /** Socket idle timeout per attempt (no byte sent or received for this long). */
-    request_timeout_ms: z.number().int().positive().default(60_000),
+    /**
+     * Idle timeout per attempt: no byte sent or received for this long fails the attempt (then
+     * retried). An idle timeout, not a total one, so a large part on a slow link is never cut off.
+     */
+    socket_timeout_ms: z.number().int().positive().default(60_000),
   })
   .strict();
 
@@ -58,7 +61,7 @@ export function toS3ClientConfig(config: S3Config, env: Record<string, string | 
     forcePathStyle: config.force_path_style ?? hasEndpoint,
     ...(checksums !== null ? { requestChecksumCalculation: checksumSetting, responseChecksumValidation: checksumSetting } : {}),
     maxAttempts: config.max_attempts,
-    requestHandler: { connectionTimeout: config.connect_timeout_ms, requestTimeout: config.request_timeout_ms },
+    requestHandler: { connectionTimeout: config.connect_timeout_ms, socketTimeout: config.socket_timeout_ms },
   };
 }
 
