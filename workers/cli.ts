@@ -4,6 +4,7 @@ import type { Command, CommandContext } from './command-context.ts';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: 'check proofs with Lean (L0-L3): --input FILE.jsonl [--out verdicts.jsonl]', load: async () => (await import('./commands/check.ts')).runCheck },
   lint: { summary: 'lexical prefilter (L0-L1, no Lean needed): --input FILE.jsonl [--out FILE]', load: async () => (await import('./commands/lint.ts')).runLint },
+  doctor: { summary: 'report whether everything check (and sampling, when configured) needs works: [--json] [--s3 s3://bucket/prefix]', load: async () => (await import('./commands/doctor.ts')).runDoctorCommand },
   sample: { summary: 'sample reasoning + Lean proofs from a model: --config FILE.yaml --problems FILE.jsonl --out FILE [--n 4]', load: async () => (await import('./commands/sample.ts')).runSample },
 };
 
