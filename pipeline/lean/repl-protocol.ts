@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
 
@@ -67,37 +66,74 @@ export function parseReplResponse(json: unknown): ReplResponse {
   );
 }
 
-export type ReplDecoderEvent = { kind: 'value'; value: unknown } | { kind: 'error'; error: ProoflineError };
+/**
+ * Bytes one REPL response may take. The same cap as the cli runner's output (`maxOutputBytes` in
+ * lean-process.ts), so that an error cascade is decided alike under both runners. Far above any
+ * honest response (messages and goals, no info trees are requested).
+ */
+export const MAX_REPL_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export type ReplDecoderEvent =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'error'; error: ProoflineError }
+  /** A response grew past the cap; the rest of it (up to its blank line) is dropped unread. */
+  | { kind: 'overflow'; bytes: number };
+
+export interface ReplResponseDecoderOptions {
+  /** Default MAX_REPL_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
+}
+
+const NEWLINE = 0x0a;
 
 /**
  * Incremental decoder for the REPL's stdout. Feed it chunks split anywhere (also inside a
- * multi-byte UTF-8 character); every blank-line-terminated block comes back as one event. A block
- * that is not JSON, or an empty block (the REPL printed nothing, as `rw?` did in Kimina #66), is
- * an error EVENT: nothing here throws, so it is safe to call from a stream 'data' handler.
+ * multi-byte UTF-8 character: lines are cut on raw bytes and decoded whole); every
+ * blank-line-terminated block comes back as one event. A block that is not JSON, or an empty
+ * block (the REPL printed nothing, as `rw?` did in Kimina #66), is an error EVENT, and a block
+ * past `maxResponseBytes` an overflow EVENT: nothing here throws, and nothing grows without bound,
+ * so it is safe to call from a stream 'data' handler. Work is linear in the bytes received.
  */
 export class ReplResponseDecoder {
-  #utf8 = new StringDecoder('utf8');
-  #partialLine = '';
+  readonly #maxResponseBytes: number;
+  /** Pieces of the line not yet ended by a newline. */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
   #blockLines: string[] = [];
+  #blockBytes = 0;
   #isInEmptyRun = false;
+  /** After an overflow: dropping the rest of that response, up to its blank line. */
+  #isDiscarding = false;
+  #isDiscardedLineBlank = true;
+
+  constructor(options: ReplResponseDecoderOptions = {}) {
+    this.#maxResponseBytes = options.maxResponseBytes ?? MAX_REPL_RESPONSE_BYTES;
+  }
 
   push(chunk: Buffer | string): ReplDecoderEvent[] {
-    const text = typeof chunk === 'string' ? chunk : this.#utf8.write(chunk);
-    const lines = (this.#partialLine + text).split('\n');
-    this.#partialLine = lines.pop() ?? '';
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const events: ReplDecoderEvent[] = [];
-    for (const line of lines) this.#acceptLine(line, events);
+    let start = 0;
+    for (let newline = bytes.indexOf(NEWLINE, start); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
+      this.#appendPartial(bytes.subarray(start, newline), events);
+      this.#endLine(events);
+      start = newline + 1;
+    }
+    if (start < bytes.length) this.#appendPartial(bytes.subarray(start), events);
     return events;
   }
 
   /** Call at EOF: a block still open then was cut off (the process died mid-response). */
   end(): ReplDecoderEvent[] {
-    const rest = this.#partialLine + this.#utf8.end();
-    this.#partialLine = '';
+    if (this.#isDiscarding) {
+      this.#resetBlock();
+      return [];
+    }
+    const rest = this.#takePartialLine();
     if (rest.trim() !== '') this.#blockLines.push(rest);
     if (this.#blockLines.length === 0) return [];
     const lineCount = this.#blockLines.length;
-    this.#blockLines = [];
+    this.#resetBlock();
     return [
       errorEvent(`Expected a REPL response ended by a blank line, got end of output after ${lineCount} line(s) of an unfinished response`, {
         lineCount,
@@ -107,14 +143,38 @@ export class ReplResponseDecoder {
 
   /** True while part of a response has been received but not its terminating blank line. */
   get hasPartialResponse(): boolean {
-    return this.#blockLines.length > 0 || this.#partialLine.trim() !== '';
+    return this.#isDiscarding || this.#blockLines.length > 0 || this.#partial.some((piece) => !isBlank(piece));
   }
 
-  #acceptLine(rawLine: string, events: ReplDecoderEvent[]): void {
+  #appendPartial(piece: Buffer, events: ReplDecoderEvent[]): void {
+    if (piece.length === 0) return;
+    if (this.#isDiscarding) {
+      if (!isBlank(piece)) this.#isDiscardedLineBlank = false;
+      return;
+    }
+    this.#partial.push(piece);
+    this.#partialBytes += piece.length;
+    if (this.#blockBytes + this.#partialBytes > this.#maxResponseBytes) {
+      events.push({ kind: 'overflow', bytes: this.#blockBytes + this.#partialBytes });
+      this.#resetBlock();
+      this.#isDiscarding = true;
+      this.#isDiscardedLineBlank = false;
+    }
+  }
+
+  #endLine(events: ReplDecoderEvent[]): void {
+    if (this.#isDiscarding) {
+      if (this.#isDiscardedLineBlank) this.#isDiscarding = false;
+      this.#isDiscardedLineBlank = true;
+      return;
+    }
+    const lineBytes = this.#partialBytes + 1;
+    const rawLine = this.#takePartialLine();
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (line.trim() !== '') {
       this.#isInEmptyRun = false;
       this.#blockLines.push(line);
+      this.#blockBytes += lineBytes;
       return;
     }
     if (this.#blockLines.length === 0) {
@@ -123,9 +183,29 @@ export class ReplResponseDecoder {
       return;
     }
     const block = this.#blockLines.join('\n');
-    this.#blockLines = [];
+    this.#resetBlock();
     events.push(decodeBlock(block));
   }
+
+  #takePartialLine(): string {
+    const line = this.#partial.length === 1 ? this.#partial[0]!.toString('utf8') : Buffer.concat(this.#partial).toString('utf8');
+    this.#partial = [];
+    this.#partialBytes = 0;
+    return line;
+  }
+
+  #resetBlock(): void {
+    this.#blockLines = [];
+    this.#blockBytes = 0;
+    this.#partial = [];
+    this.#partialBytes = 0;
+  }
+}
+
+/** Only spaces, tabs and carriage returns (what a blank line may hold). */
+function isBlank(piece: Buffer): boolean {
+  for (const byte of piece) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
 }
 
 function decodeBlock(block: string): ReplDecoderEvent {

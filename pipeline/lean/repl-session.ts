@@ -20,12 +20,16 @@ export interface ReplSessionOptions {
   tmpRoot: string;
   /** `lean.env`: extra environment for the process. */
   extraEnv?: Readonly<Record<string, string>>;
+  /** Bytes one response may take (default MAX_REPL_RESPONSE_BYTES); past it: `output_limit`. */
+  maxResponseBytes?: number;
 }
 
 export type ReplOutcome =
   | { kind: 'response'; response: ReplResponse }
   | { kind: 'timeout' }
-  | { kind: 'memory_limit' };
+  | { kind: 'memory_limit' }
+  /** The response grew past the cap: the process was killed (its output is the candidate's doing). */
+  | { kind: 'output_limit' };
 
 interface Pending {
   resolve: (outcome: ReplOutcome) => void;
@@ -43,7 +47,7 @@ export class ReplSession {
   checks = 0;
   #process: LeanProcess;
   #workDir: string;
-  #decoder = new ReplResponseDecoder();
+  #decoder: ReplResponseDecoder;
   #pending: Pending | null = null;
   #isUsable = true;
   #exitError: ProoflineError | null = null;
@@ -54,8 +58,9 @@ export class ReplSession {
   /** The last resident-memory sample of the process tree (MiB), for recycling decisions. */
   lastRssMb = 0;
 
-  private constructor(header: string, process: LeanProcess, workDir: string, memoryLimitMb: number) {
+  private constructor(header: string, process: LeanProcess, workDir: string, memoryLimitMb: number, maxResponseBytes: number | undefined) {
     this.header = header;
+    this.#decoder = new ReplResponseDecoder({ maxResponseBytes });
     this.#process = process;
     this.#workDir = workDir;
     this.#memoryLimitMb = memoryLimitMb;
@@ -79,7 +84,7 @@ export class ReplSession {
     const spec = leanSandboxSpec(options.toolchain, { workDir, cwd: options.toolchain.projectDir, memoryLimitMb: options.memoryLimitMb, extraEnv: options.extraEnv ?? {} });
     let session: ReplSession;
     try {
-      session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir, options.memoryLimitMb);
+      session = new ReplSession(options.header, await spawnLeanProcess(options.toolchain.replBin, [], { driver: options.driver, spec }), workDir, options.memoryLimitMb, options.maxResponseBytes);
     } catch (error) {
       await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -155,7 +160,8 @@ export class ReplSession {
   async #importHeader(options: ReplSessionOptions): Promise<void> {
     const outcome = await this.run({ cmd: options.header }, { timeoutMs: options.headerTimeoutMs });
     if (outcome.kind !== 'response') {
-      throw new ProoflineError('LEAN_CRASHED', `Importing the header hit the ${outcome.kind === 'timeout' ? `header timeout (${options.headerTimeoutMs} ms)` : 'memory limit'}`, { details: { outcome: outcome.kind } });
+      const limit = outcome.kind === 'timeout' ? `header timeout (${options.headerTimeoutMs} ms)` : outcome.kind === 'memory_limit' ? 'memory limit' : 'response size limit';
+      throw new ProoflineError('LEAN_CRASHED', `Importing the header hit the ${limit}`, { details: { outcome: outcome.kind } });
     }
     const { response } = outcome;
     if (response.kind === 'error') {
@@ -190,6 +196,12 @@ export class ReplSession {
       }
       if (event.kind === 'error') {
         pending.reject(event.error);
+        continue;
+      }
+      if (event.kind === 'overflow') {
+        // Never buffer the rest: kill the process now; only this check is affected.
+        this.#abandon();
+        pending.resolve({ kind: 'output_limit' });
         continue;
       }
       try {

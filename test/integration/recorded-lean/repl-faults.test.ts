@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProoflineError } from '../../../pipeline/errors.ts';
-import { parseReplResponse } from '../../../pipeline/lean/repl-protocol.ts';
+import { MAX_REPL_RESPONSE_BYTES, parseReplResponse } from '../../../pipeline/lean/repl-protocol.ts';
 import { HOME } from '../../fixtures/recorded-lean/lib/home.ts';
 import { ReplClient } from '../../fixtures/recorded-lean/lib/repl-client.ts';
 
@@ -163,6 +163,17 @@ describe('bin/repl fault directives', () => {
     const started = performance.now();
     expect(await client.request({ cmd: faulty('slow'), env: header })).toEqual({ env: 1 });
     expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+  });
+
+  it('flood: one response past the 64 MiB per-response cap (one huge error message), then the process goes on', async () => {
+    const client = startRepl();
+    const header = await headerEnv(client);
+    client.send({ cmd: faulty('flood'), env: header });
+    const event = await client.next();
+    expect(event?.kind).toBe('overflow');
+    expect(Buffer.byteLength(client.stdout)).toBeGreaterThan(MAX_REPL_RESPONSE_BYTES);
+    expect(client.stdout.startsWith('{"env": 0}\n\n{"messages":\n [{"severity": "error",')).toBe(true);
+    expect(await client.request({ cmd: BODY, env: header })).toEqual({ env: 2 });
   });
 
   it('RECORDED_LEAN_FAULT applies process-wide after RECORDED_LEAN_FAULT_AFTER cmds', async () => {

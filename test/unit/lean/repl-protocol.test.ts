@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProoflineError } from '../../../pipeline/errors.ts';
-import { encodeReplRequest, parseReplResponse, ReplResponseDecoder, type ReplDecoderEvent } from '../../../pipeline/lean/repl-protocol.ts';
+import { encodeReplRequest, MAX_REPL_RESPONSE_BYTES, parseReplResponse, ReplResponseDecoder, type ReplDecoderEvent } from '../../../pipeline/lean/repl-protocol.ts';
 
 const TRANSCRIPTS = path.resolve(import.meta.dirname, '../../fixtures/recorded-lean/transcripts');
 const VERSIONS = ['repl-v4.9.0', 'repl-v4.15.0', 'repl-v4.19.0', 'repl-v4.26.0', 'repl-v4.33.0'];
@@ -23,6 +23,7 @@ function readRequests(inPath: string): Record<string, unknown>[] {
 function values(events: ReplDecoderEvent[]): unknown[] {
   return events.map((event) => {
     if (event.kind === 'error') throw event.error;
+    if (event.kind === 'overflow') throw new Error(`unexpected overflow after ${event.bytes} bytes`);
     return event.value;
   });
 }
@@ -132,6 +133,38 @@ describe('ReplResponseDecoder on broken output', () => {
     const decoder = new ReplResponseDecoder();
     expect(values(decoder.push('{"env": 0}\n\n'))).toEqual([{ env: 0 }]);
     expect(decoder.end()).toEqual([]);
+  });
+});
+
+describe('ReplResponseDecoder output cap', () => {
+  it('defaults to the cli runner\'s output cap (64 MiB)', () => {
+    expect(MAX_REPL_RESPONSE_BYTES).toBe(64 * 1024 * 1024);
+  });
+
+  it('reports a response past the cap once, drops the rest of it, and decodes the next response', () => {
+    const decoder = new ReplResponseDecoder({ maxResponseBytes: 1000 });
+    const huge = `{"messages": [{"severity": "error", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "${'x'.repeat(5000)}"}],\n "env": 3}`;
+    const events: ReplDecoderEvent[] = [];
+    for (let at = 0; at < huge.length; at += 300) events.push(...decoder.push(huge.slice(at, at + 300)));
+    expect(events).toHaveLength(1);
+    expect(events[0]?.kind).toBe('overflow');
+    expect(events[0]?.kind === 'overflow' && events[0].bytes).toBeGreaterThan(1000);
+    expect(decoder.push('\n\n{"env": 4}\n\n')).toEqual([{ kind: 'value', value: { env: 4 } }]);
+  });
+
+  it('counts every line of a response against the cap, not only the longest', () => {
+    const decoder = new ReplResponseDecoder({ maxResponseBytes: 1000 });
+    const events = decoder.push(`{"messages": [\n${'  "0123456789",\n'.repeat(100)}  "x"],\n "env": 1}\n\n`);
+    expect(events.map((event) => event.kind)).toEqual(['overflow']);
+  });
+
+  it('takes linear time on one huge line fed in small chunks (32 MiB in 64 KiB chunks)', () => {
+    const decoder = new ReplResponseDecoder();
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    const started = performance.now();
+    for (let sent = 0; sent < 32 * 1024 * 1024; sent += chunk.length) expect(decoder.push(chunk)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(decoder.hasPartialResponse).toBe(true);
   });
 });
 
