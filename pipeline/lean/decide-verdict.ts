@@ -16,6 +16,7 @@ export interface Decision {
  * axioms by exact name. `sorry` is decided by the closure (sorryAx), never by a warning's text.
  */
 export function decideElaboration(result: ElaborationResult, target: string, allowedAxioms: readonly string[]): Decision {
+  if (result.outcome === 'crashed') return reject('crashes_lean', result.detail, null);
   if (result.outcome !== 'completed') {
     return result.outcome === 'timeout'
       ? reject('timeout', `Lean did not finish within the budget (${Math.round(result.elapsedMs)} ms)`, null)

@@ -42,7 +42,7 @@ export async function openProofChecker(config: LeanConfig, options: OpenCheckerO
             logger: options.logger,
           }),
         )
-      : new CliRunner({ toolchain, driver, tmpRoot, extraEnv: config.env });
+      : new CliRunner({ toolchain, driver, tmpRoot, headerTimeoutMs: config.header_timeout_ms, extraEnv: config.env });
   const checker = createProofChecker(config, { toolchain, driver, policy, runner, tmpRoot, logger: options.logger });
   return { checker, toolchain };
 }

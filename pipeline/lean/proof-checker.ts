@@ -10,6 +10,7 @@ import { ConstructLog } from './construct-log.ts';
 import { decideElaboration, type Decision } from './decide-verdict.ts';
 import type { AssembledCandidate, ElaborationRunner } from './elaboration.ts';
 import { lintCandidate } from './lint.ts';
+import { policyDigest } from './policy-digest.ts';
 import { policyId, type Policy } from './policy.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
@@ -49,6 +50,8 @@ export interface ProofCheckerDeps {
   runner: ElaborationRunner;
   tmpRoot: string;
   logger?: Logger | undefined;
+  /** A verdict cache shared with other checkers (default: a private one of `cache.max_entries`). */
+  cache?: VerdictCache | undefined;
 }
 
 /**
@@ -57,7 +60,7 @@ export interface ProofCheckerDeps {
  * the out-of-band statement/axiom audit. Rejections from L0-L2 are final; only accepts pay for L3.
  */
 export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): ProofChecker {
-  const cache = new VerdictCache(config.cache.max_entries);
+  const cache = deps.cache ?? new VerdictCache(config.cache.max_entries);
   const constructs = new ConstructLog();
   const queue = new PQueue({ concurrency: config.pool.size });
   const stats: ProofCheckerStats = { checks: 0, cacheHits: 0, leanInvocations: 0, retries: 0, errors: 0 };
@@ -160,12 +163,15 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     });
     const l0Start = performance.now();
     const extracted = extractProof(request.completion, request.formal_statement, request.header);
-    const keyBase = [CHECKER_VERSION, deps.toolchain.leanVersion, deps.toolchain.mathlibRev, policyId(deps.policy), budget.timeoutMs, budget.memoryLimitMb, config.confirm, request.header, request.formal_statement];
+    // The policy's CONTENT, not its name@version: a policy file edited in place must not reuse verdicts.
+    const keyBase = [CHECKER_VERSION, deps.toolchain.leanVersion, deps.toolchain.mathlibRev, policyDigest(deps.policy), budget.timeoutMs, budget.memoryLimitMb, config.confirm, request.header, request.formal_statement];
     if (!extracted.ok) {
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('no_proof', 'L0', extracted.detail, VerdictCache.key([...keyBase, 'no_proof', request.completion]));
     }
-    const cacheKey = VerdictCache.key([...keyBase, extracted.auxiliary, extracted.proof]);
+    // TODO(#6): `extracted.preamble` once extraction returns it (restated open/set_option lines).
+    const preamble = (extracted as { preamble?: string }).preamble ?? '';
+    const cacheKey = VerdictCache.key([...keyBase, preamble, extracted.auxiliary, extracted.proof]);
     if (extracted.auxiliary.trim() !== '' && !deps.policy.allow_auxiliary) {
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('banned_construct', 'L0', `Policy ${policyId(deps.policy)} allows only a proof body, but the completion declares auxiliary code before the theorem`, cacheKey);
@@ -173,7 +179,8 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     const candidate = assembleCandidate(request, extracted);
     timings.l0_ms = performance.now() - l0Start;
     const l1Start = performance.now();
-    const lint = lintCandidate({ auxiliary: extracted.auxiliary, proof: extracted.proof }, deps.policy);
+    const parts = { preamble, auxiliary: extracted.auxiliary, proof: extracted.proof };
+    const lint = lintCandidate(parts, deps.policy);
     timings.l1_ms = performance.now() - l1Start;
     if (!lint.ok) return rejectEarly('banned_construct', 'L1', lint.detail, cacheKey);
     return { kind: 'candidate', candidate, cacheKey, modelText: `${extracted.auxiliary}\n${extracted.proof}` };

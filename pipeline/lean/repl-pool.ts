@@ -17,6 +17,8 @@ export interface ReplPoolStats {
   started: number;
   recycled: number;
   killed: number;
+  /** Healthy sessions closed after one check because the candidate declared auxiliary code. */
+  retired: number;
   headerImports: number;
   idle: number;
   busy: number;
@@ -35,7 +37,7 @@ export class ReplPool {
   /** Weak, so that closed sessions never linger here in a long-lived server. */
   readonly #lastUsed = new WeakMap<ReplSession, number>();
   #isClosed = false;
-  readonly stats: ReplPoolStats = { started: 0, recycled: 0, killed: 0, headerImports: 0, idle: 0, busy: 0 };
+  readonly stats: ReplPoolStats = { started: 0, recycled: 0, killed: 0, retired: 0, headerImports: 0, idle: 0, busy: 0 };
 
   constructor(options: ReplPoolOptions) {
     this.#options = options;
@@ -65,12 +67,17 @@ export class ReplPool {
     return session;
   }
 
-  /** Returns a session; `isHealthy: false` (timeout, crash, protocol error) kills it. */
-  async release(session: ReplSession, isHealthy: boolean): Promise<void> {
+  /**
+   * Returns a session. `'kill'` (timeout, crash, protocol error) and `'retire'` (it ran code that
+   * may outlive its command: it must never serve another candidate) close it; `'reuse'` keeps it
+   * for the next candidate unless it is due for recycling.
+   */
+  async release(session: ReplSession, fate: 'reuse' | 'retire' | 'kill'): Promise<void> {
     this.#busy.delete(session);
     this.#refreshCounts();
-    if (!isHealthy || !session.isUsable || this.#isClosed) {
-      this.stats.killed += 1;
+    if (fate !== 'reuse' || !session.isUsable || this.#isClosed) {
+      if (fate === 'retire' && session.isUsable) this.stats.retired += 1;
+      else this.stats.killed += 1;
       await session.close();
       this.#topUpSpares(session.header);
       return;

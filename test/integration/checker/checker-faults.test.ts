@@ -29,9 +29,20 @@ describe.each(['repl', 'cli'] as const)('checker failure handling (runner %s)', 
     expect(next.kind).toBe('accepted');
   });
 
-  it('turns a crash by signal into LEAN_CRASHED after max_attempts, never into a verdict', async () => {
+  it('rejects a candidate that crashes Lean again on a fresh process while a canary runs as crashes_lean at L2', async () => {
     const checker = await open({ runner, max_attempts: 2 });
-    const error = await checker.check(withFault('crash-signal')).then(
+    const verdict = await checker.check(withFault('crash-signal'));
+    expect({ kind: verdict.kind, reason: verdict.reason, layer: verdict.layer }).toEqual({ kind: 'rejected', reason: 'crashes_lean', layer: 'L2' });
+    expect(verdict.detail).toMatch(/SIGSEGV/);
+    expect(checker.stats.errors).toBe(0);
+    const next = await checker.check(honest!.input);
+    expect(next.kind).toBe('accepted');
+  });
+
+  it('turns a crash that the canary shares (the machine, not the candidate) into LEAN_CRASHED after max_attempts, never into a verdict', async () => {
+    // Every cmd after the first (the header import) crashes, the canary's too.
+    const checker = await open({ runner, max_attempts: 2, env: { RECORDED_LEAN_FAULT: 'crash-signal', RECORDED_LEAN_FAULT_AFTER: '1', RECORDED_LEAN_FAULT_BINS: 'repl,lean' } });
+    const error = await checker.check({ ...problem, completion: 'by\n  simp' }).then(
       (verdict) => verdict,
       (e: unknown) => e,
     );
@@ -55,10 +66,19 @@ describe.each(['repl', 'cli'] as const)('checker failure handling (runner %s)', 
 });
 
 describe('checker failure handling (REPL protocol)', () => {
-  it('treats the REPL dying on invalid JSON mid-response as LEAN_CRASHED', async () => {
-    const checker = await open({ runner: 'repl', max_attempts: 1 });
-    const error = await checker.check(withFault('invalid-json-death')).catch((e: unknown) => e);
+  it('treats the REPL dying on invalid JSON mid-response as LEAN_CRASHED when the canary dies too', async () => {
+    const checker = await open({ runner: 'repl', max_attempts: 1, env: { RECORDED_LEAN_FAULT: 'invalid-json-death', RECORDED_LEAN_FAULT_AFTER: '1' } });
+    const error = await checker.check({ ...problem, completion: 'by\n  simp' }).catch((e: unknown) => e);
     expect(isProoflineError(error, 'LEAN_CRASHED'), String(error)).toBe(true);
+  });
+
+  it('rejects a response past the 64 MiB cap as lean_error with a marked message, kills only that process, and a concurrent check still succeeds', async () => {
+    const checker = await open({ runner: 'repl', pool: { size: 2 } });
+    const [flooded, concurrent] = await Promise.all([checker.check(withFault('flood')), checker.check(honest!.input)]);
+    expect({ kind: flooded.kind, reason: flooded.reason, layer: flooded.layer }).toEqual({ kind: 'rejected', reason: 'lean_error', layer: 'L2' });
+    expect(flooded.messages.map((m) => m.data)).toEqual(['proofline: Lean printed more output than the checker keeps (an error cascade)']);
+    expect(concurrent.kind).toBe('accepted');
+    expect(checker.stats.errors).toBe(0);
   });
 
   it('treats an empty response block (Kimina #66) as LEAN_OUTPUT_UNPARSEABLE', async () => {
@@ -79,8 +99,8 @@ describe('verdict cache', () => {
 
   it('never caches an infrastructure error as an answer', async () => {
     const checker = await open({ runner: 'repl', max_attempts: 1 });
-    await expect(checker.check(withFault('crash-signal'))).rejects.toThrow();
-    await expect(checker.check(withFault('crash-signal'))).rejects.toThrow();
+    await expect(checker.check(withFault('garbage'))).rejects.toThrow();
+    await expect(checker.check(withFault('garbage'))).rejects.toThrow();
     expect(checker.stats.leanInvocations).toBe(2);
   });
 });
