@@ -23,7 +23,7 @@ describe('lintInput (proofline lint)', () => {
     const completion = '```lean4\nlemma two : (2 : ℝ) + 1 = 3 := by norm_num\n\ntheorem t (x : ℝ) (h : x = 2) : x + 1 = 3 := by\n  rw [h]; exact two\n```';
     const strict = lintInput(input(completion), STRICT_POLICY);
     expect(strict).toMatchObject({ kind: 'rejected', reason: 'banned_construct', layer: 'L0' });
-    expect(strict.detail).toContain('strict@1 allows only a proof body');
+    expect(strict.detail).toContain('strict@2 allows only a proof body');
     expect(strict.detail).toContain('`lemma` at line 1, column 0');
     expect(lintInput(input(completion), STANDARD_POLICY)).toMatchObject({ kind: 'unchecked', layer: 'L1' });
   });

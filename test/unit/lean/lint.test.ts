@@ -84,7 +84,9 @@ describe('lintCandidate rejects cheats', () => {
     ['opaque', 'opaque t : False', 'opaque'],
     ['initialize', 'initialize IO.println "hi"', 'initialize'],
     ['Lean.Elab metaprogramming', 'open Lean Elab Command in\ndef x := 1', 'Elab'],
-    ['modifyEnv', 'def hack : CoreM Unit := modifyEnv id', 'modifyEnv'],
+    ['modifyEnv', 'def hack := modifyEnv id', 'modifyEnv'],
+    ['a metaprogramming monad', 'def hack : CoreM Unit := pure ()', 'CoreM'],
+    ['an Aesop rule type', 'def step : Aesop.SingleRuleTac := fun _ => failure', 'Aesop.SingleRuleTac'],
     ['a command outside the policy allowlist', 'structure S where\n  x : Nat', 'structure'],
   ])('rejects %s in auxiliary text under the standard policy', (_name, auxiliary, token) => {
     const result = lintCandidate({ auxiliary, proof: 'by simp' }, STANDARD_POLICY);
@@ -94,7 +96,7 @@ describe('lintCandidate rejects cheats', () => {
   it('rejects any auxiliary declaration under the strict policy', () => {
     const result = lintCandidate({ auxiliary: 'lemma helper : True := trivial', proof: 'by simp' }, STRICT_POLICY);
     expect(result).toMatchObject({ ok: false, token: 'lemma', line: 1, column: 0, part: 'auxiliary' });
-    if (!result.ok) expect(result.detail).toContain('strict@1 allows no auxiliary declarations');
+    if (!result.ok) expect(result.detail).toContain('strict@2 allows no auxiliary declarations');
   });
 
   it('rejects axiom cheat : False in auxiliary text under both policies', () => {
@@ -109,7 +111,7 @@ describe('lintCandidate rejects cheats', () => {
   });
 
   it('follows the policy: an option allowed by a custom policy passes, and the cap is the policy’s', () => {
-    const custom = parsePolicy({ ...STANDARD_POLICY, name: 'custom', set_option_allowlist: ['maxHeartbeats', 'autoImplicit'], max_heartbeats_cap: 5_000_000 });
+    const custom = parsePolicy({ ...STANDARD_POLICY, name: 'custom', set_option_allowlist: ['maxHeartbeats', 'autoImplicit'], option_caps: { maxHeartbeats: 5_000_000 } });
     expect(lintCandidate(proofOnly('by\n  set_option autoImplicit true in\n  set_option maxHeartbeats 4000000 in\n  simp'), custom)).toEqual({ ok: true });
     expect(lintCandidate(proofOnly('by\n  set_option maxRecDepth 10 in\n  simp'), custom)).toMatchObject({ ok: false, token: 'set_option maxRecDepth' });
   });

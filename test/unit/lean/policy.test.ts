@@ -33,6 +33,18 @@ describe('policy presets', () => {
     expect(STANDARD_POLICY.auxiliary_commands).not.toContain('axiom');
   });
 
+  it('caps maxRecDepth and the other numeric options in both presets', () => {
+    for (const policy of [STRICT_POLICY, STANDARD_POLICY]) {
+      expect(policy.option_caps).toEqual({
+        maxHeartbeats: 1_000_000,
+        'synthInstance.maxHeartbeats': 400_000,
+        maxRecDepth: 10_000,
+        'synthInstance.maxSize': 1_024,
+        'exponentiation.threshold': 10_000,
+      });
+    }
+  });
+
   it('allows exactly the three standard axioms in both presets', () => {
     for (const policy of [STRICT_POLICY, STANDARD_POLICY]) expect(policy.allowed_axioms).toEqual(['propext', 'Classical.choice', 'Quot.sound']);
   });
@@ -43,8 +55,8 @@ describe('policy presets', () => {
   });
 
   it('names a policy as name@version', () => {
-    expect(policyId(STRICT_POLICY)).toBe('strict@1');
-    expect(policyId(STANDARD_POLICY)).toBe('standard@1');
+    expect(policyId(STRICT_POLICY)).toBe('strict@2');
+    expect(policyId(STANDARD_POLICY)).toBe('standard@2');
   });
 });
 
@@ -52,15 +64,15 @@ describe('loadPolicy from a file', () => {
   const custom: Policy = { ...STANDARD_POLICY, name: 'team', version: '7' };
 
   it('reads YAML and JSON through the injected reader', () => {
-    const yaml = `name: team\nversion: 7\nallow_auxiliary: true\nauxiliary_commands: [lemma]\nallowed_axioms: [propext]\nset_option_allowlist: [maxRecDepth]\nmax_heartbeats_cap: 300000\nattribute_allowlist: [simp]\n`;
+    const yaml = `name: team\nversion: 7\nallow_auxiliary: true\nauxiliary_commands: [lemma]\nallowed_axioms: [propext]\nset_option_allowlist: [maxRecDepth]\noption_caps: {maxRecDepth: 2000}\nattribute_allowlist: [simp]\n`;
     const fromYaml = loadPolicy('team.yaml', () => yaml);
-    expect(fromYaml).toMatchObject({ name: 'team', version: '7', auxiliary_commands: ['lemma'], max_heartbeats_cap: 300000 });
+    expect(fromYaml).toMatchObject({ name: 'team', version: '7', auxiliary_commands: ['lemma'], option_caps: { maxRecDepth: 2000 } });
     expect(loadPolicy('team.json', () => JSON.stringify(custom))).toEqual(custom);
   });
 
   it('names the key, the expectation and the received value', () => {
-    const message = configError(() => loadPolicy('bad.json', () => JSON.stringify({ ...custom, max_heartbeats_cap: '400000' })));
-    expect(message).toContain('`max_heartbeats_cap`');
+    const message = configError(() => loadPolicy('bad.json', () => JSON.stringify({ ...custom, option_caps: { maxHeartbeats: '400000' } })));
+    expect(message).toContain('`option_caps.maxHeartbeats`');
     expect(message).toContain('expected number');
     expect(message).toContain('"400000"');
   });
@@ -75,8 +87,18 @@ describe('loadPolicy from a file', () => {
     expect(message).toContain('never allowed');
   });
 
-  it('rejects a heartbeat cap of 0', () => {
-    expect(configError(() => parsePolicy({ ...custom, max_heartbeats_cap: 0 }))).toContain('`max_heartbeats_cap`');
+  it('rejects a cap of 0, and a cap on an option the allowlist does not allow', () => {
+    expect(configError(() => parsePolicy({ ...custom, option_caps: { maxHeartbeats: 0 } }))).toContain('`option_caps.maxHeartbeats`');
+    const message = configError(() => parsePolicy({ ...custom, option_caps: { maxHeartbeats: 400_000, autoImplicit: 1 } }));
+    expect(message).toContain('`option_caps.autoImplicit`');
+    expect(message).toContain('set_option_allowlist');
+  });
+
+  it('says what replaced max_heartbeats_cap in an old policy file', () => {
+    const { option_caps: _caps, ...old } = custom;
+    const message = configError(() => loadPolicy('old.yaml', () => JSON.stringify({ ...old, max_heartbeats_cap: 400000 })));
+    expect(message).toContain('`max_heartbeats_cap`: replaced by per-option caps');
+    expect(message).toContain('option_caps: {maxHeartbeats: 400000');
   });
 
   it('reports an unreadable file and invalid YAML as CONFIG_INVALID', () => {
