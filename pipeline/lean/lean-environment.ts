@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SandboxSpec } from './sandbox/sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
@@ -22,6 +23,9 @@ export function leanSandboxSpec(
       // script-based toolchains (the test double), then the system.
       PATH: [join(toolchain.home, 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
       LEAN_PATH: leanPath.join(':'),
+      // Without it every Lean process (the REPL on every command, leanchecker, the auditor) runs
+      // `lean --print-prefix` as a new process to find its own library.
+      LEAN_SYSROOT: leanSysroot(toolchain),
       HOME: options.workDir,
       TMPDIR: options.workDir,
       LANG: 'C.UTF-8',
@@ -30,4 +34,24 @@ export function leanSandboxSpec(
     memoryLimitMb: Math.max(options.memoryLimitMb * 2, options.memoryLimitMb + 1024),
     cpuLimitSeconds: null,
   };
+}
+
+const sysroots = new Map<string, string>();
+
+/**
+ * Lean's sysroot: the directory holding `bin/lean` and `lib/lean`, i.e. the toolchain's own root —
+ * `bin/lean` of a Lean home is a symlink into it (elan's toolchains/<version>/). Resolved once per
+ * binary; it is among the toolchain's read-only paths (locate-toolchain.ts binds the same root).
+ */
+export function leanSysroot(toolchain: Pick<Toolchain, 'leanBin'>): string {
+  let sysroot = sysroots.get(toolchain.leanBin);
+  if (sysroot !== undefined) return sysroot;
+  try {
+    sysroot = dirname(dirname(realpathSync(toolchain.leanBin)));
+  } catch {
+    // No binary there (yet): the path as given; spawning it fails with LEAN_SPAWN_FAILED anyway.
+    return dirname(dirname(toolchain.leanBin));
+  }
+  sysroots.set(toolchain.leanBin, sysroot);
+  return sysroot;
 }

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * A Lean process and everything it started, seen through /proc. The tree is found by parent pid,
@@ -76,11 +77,139 @@ export function listProcessTree(rootPid: number): number[] {
   return collectTree(readStatsSync(), [rootPid]);
 }
 
-/** Resident memory of the whole tree, in MiB (VmRSS summed; shared pages count once per process). 0 when gone. */
-export async function readTreeRssMb(rootPid: number): Promise<number> {
+export interface TreeMemoryOptions {
+  /** Where cgroup v2 (or v1) is mounted; default /sys/fs/cgroup. */
+  cgroupRoot?: string;
+}
+
+/**
+ * Resident memory of the whole tree, in MiB (VmRSS summed; shared pages count once per process),
+ * plus the memory of every container a member of the tree started (a `docker|podman run --cidfile`
+ * client: the container's processes are not its descendants, so only the container's cgroup sees
+ * them). 0 when gone.
+ */
+export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions = {}): Promise<number> {
   const pids = collectTree(await readStats(), [rootPid]);
   const rssKb = await Promise.all(pids.map((pid) => readRssKb(pid)));
-  return rssKb.reduce((sum, kb) => sum + kb, 0) / 1024;
+  const containerMb = pids.reduce((sum, pid) => sum + containerMemoryOfPid(pid, 'current', options), 0);
+  return rssKb.reduce((sum, kb) => sum + kb, 0) / 1024 + containerMb;
+}
+
+/**
+ * The container memory (MiB) charged to a `docker|podman run --cidfile FILE` client `pid`, or 0
+ * when `pid` is not such a client, its container has not started yet, or is gone.
+ */
+export function containerMemoryOfPid(pid: number, which: 'current' | 'peak', options: TreeMemoryOptions = {}): number {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const cidFile = cidFileOf(cmdline.split('\0'));
+  return cidFile === null ? 0 : readContainerMemoryMb(cidFile, which, options);
+}
+
+/** The `--cidfile` of a container engine's `run` command line, or null. */
+export function cidFileOf(argv: readonly string[]): string | null {
+  if (!argv.includes('run')) return null;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--cidfile') return argv[i + 1] ?? null;
+    if (arg.startsWith('--cidfile=')) return arg.slice('--cidfile='.length);
+  }
+  return null;
+}
+
+const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
+const cgroupDirs = new Map<string, { dir: string; version: 1 | 2 }>();
+
+/**
+ * Memory of the container whose id the engine wrote to `cidFile`, in MiB, read from its cgroup:
+ * `current` is what `docker stats` shows (memory.current minus inactive page cache, which the
+ * kernel reclaims before it would OOM-kill), `peak` is memory.peak (kernel ≥ 5.19; else the
+ * current usage). 0 when the file or the cgroup is not there (yet, or any more).
+ */
+export function readContainerMemoryMb(cidFile: string, which: 'current' | 'peak', options: TreeMemoryOptions = {}): number {
+  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
+  let id: string;
+  try {
+    id = readFileSync(cidFile, 'utf8').trim();
+  } catch {
+    return 0;
+  }
+  if (!CONTAINER_ID.test(id)) return 0;
+  const cgroup = findContainerCgroup(root, id);
+  if (cgroup === null) return 0;
+  const read = (name: string): number | null => {
+    try {
+      const value = Number(readFileSync(join(cgroup.dir, name), 'utf8').trim());
+      return Number.isFinite(value) ? value : null;
+    } catch {
+      return null;
+    }
+  };
+  const statValue = (key: string): number => {
+    try {
+      const match = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(join(cgroup.dir, 'memory.stat'), 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const bytes =
+    cgroup.version === 2
+      ? which === 'peak'
+        ? (read('memory.peak') ?? read('memory.current') ?? 0)
+        : Math.max(0, (read('memory.current') ?? 0) - statValue('inactive_file'))
+      : which === 'peak'
+        ? (read('memory.max_usage_in_bytes') ?? read('memory.usage_in_bytes') ?? 0)
+        : Math.max(0, (read('memory.usage_in_bytes') ?? 0) - statValue('total_inactive_file'));
+  return bytes / (1024 * 1024);
+}
+
+/**
+ * The container's cgroup directory: the layouts of docker (systemd and cgroupfs drivers) and
+ * podman (root), else a bounded search of the hierarchy for a directory named after the id
+ * (rootless podman nests it under the user's slice). Found directories are remembered.
+ */
+function findContainerCgroup(root: string, id: string): { dir: string; version: 1 | 2 } | null {
+  const cached = cgroupDirs.get(`${root}\0${id}`);
+  if (cached !== undefined && existsSync(cached.dir)) return cached;
+  const v2 = [`system.slice/docker-${id}.scope`, `docker/${id}`, `machine.slice/libpod-${id}.scope/container`, `machine.slice/libpod-${id}.scope`];
+  const v1 = [`memory/docker/${id}`, `memory/system.slice/docker-${id}.scope`, `memory/machine.slice/libpod-${id}.scope`];
+  let found: { dir: string; version: 1 | 2 } | null = null;
+  for (const relative of v2) if (found === null && existsSync(join(root, relative, 'memory.current'))) found = { dir: join(root, relative), version: 2 };
+  for (const relative of v1) if (found === null && existsSync(join(root, relative, 'memory.usage_in_bytes'))) found = { dir: join(root, relative), version: 1 };
+  found ??= searchCgroup(root, id);
+  if (found !== null) cgroupDirs.set(`${root}\0${id}`, found);
+  return found;
+}
+
+function searchCgroup(root: string, id: string): { dir: string; version: 1 | 2 } | null {
+  let level = [root];
+  for (let depth = 0; depth < 8 && level.length > 0; depth += 1) {
+    const next: string[] = [];
+    for (const dir of level) {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+      } catch {
+        continue;
+      }
+      for (const name of entries) {
+        const path = join(dir, name);
+        if (name.includes(id)) {
+          const inner = existsSync(join(path, 'container', 'memory.current')) ? join(path, 'container') : path;
+          if (existsSync(join(inner, 'memory.current'))) return { dir: inner, version: 2 };
+          if (existsSync(join(inner, 'memory.usage_in_bytes'))) return { dir: inner, version: 1 };
+        }
+        next.push(path);
+      }
+    }
+    level = next;
+  }
+  return null;
 }
 
 async function readRssKb(pid: number): Promise<number> {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ProoflineError } from '../../errors.ts';
 import { checkSandboxSpec, type CheckedSandboxSpec } from './check-sandbox-spec.ts';
 import { decodeLauncherExit } from './decode-launcher-exit.ts';
@@ -25,6 +27,12 @@ const LAUNCHER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
  * (without swap) and pids limits from the spec, no capabilities, no privilege gain. The REPL
  * protocol runs over the container's stdin/stdout. Killing the `docker run` client does not stop
  * the container, so every run is named and `killCommand` is `<engine> kill <name>`.
+ *
+ * The container's processes are not descendants of the client, so the RSS watch of lean-process.ts
+ * would see only the client: every run passes `--cidfile`, and process-tree.ts reads the memory of
+ * the container's cgroup from the id the engine writes there. The file sits NEXT TO the first
+ * writable directory, never inside it (the container can write there and could fake the id), in a
+ * directory the checker owns and removes (a temp root).
  */
 export function createContainerDriver(options: ContainerDriverOptions): SandboxDriver {
   const { engine, image } = options;
@@ -36,9 +44,10 @@ export function createContainerDriver(options: ContainerDriverOptions): SandboxD
     wrap(command, args, spec) {
       const checked = checkSandboxSpec(spec, 'container');
       const name = `${namePrefix}-${randomUUID()}`;
+      const cidFile = join(checked.writablePaths.length > 0 ? dirname(checked.writablePaths[0]!) : tmpdir(), `${name}.cid`);
       return {
         command: engine,
-        args: ['run', ...runOptions(checked, name, options.mountReadOnlyPaths ?? false), image, command, ...args],
+        args: ['run', ...runOptions(checked, name, cidFile, options.mountReadOnlyPaths ?? false), image, command, ...args],
         env: { PATH: LAUNCHER_PATH },
         cwd: '/',
         statusFd: null,
@@ -56,8 +65,8 @@ export function createContainerDriver(options: ContainerDriverOptions): SandboxD
   };
 }
 
-function runOptions(spec: CheckedSandboxSpec, name: string, mountReadOnlyPaths: boolean): string[] {
-  const args = ['-i', '--rm', '--name', name, '--init', '--network', 'none'];
+function runOptions(spec: CheckedSandboxSpec, name: string, cidFile: string, mountReadOnlyPaths: boolean): string[] {
+  const args = ['-i', '--rm', '--name', name, '--cidfile', cidFile, '--init', '--network', 'none'];
   args.push('--memory', `${spec.memoryLimitMb}m`, '--memory-swap', `${spec.memoryLimitMb}m`);
   args.push('--pids-limit', String(spec.maxProcesses), '--ulimit', `nofile=${spec.maxOpenFiles}:${spec.maxOpenFiles}`);
   if (spec.cpuLimitSeconds !== null) args.push('--ulimit', `cpu=${spec.cpuLimitSeconds}:${spec.cpuLimitSeconds + 5}`);

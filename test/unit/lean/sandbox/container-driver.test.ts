@@ -62,6 +62,14 @@ describe('container driver argv', () => {
     expect(optionValue(driver.wrap('repl', [], spec).args, '--name')[0]).not.toBe(name);
   });
 
+  it('writes the container id next to the writable dir (never inside it), one file per run, for the memory watch', () => {
+    const [cidFile] = optionValue(wrapped.args.slice(0, imageAt), '--cidfile');
+    const [name] = optionValue(wrapped.args, '--name');
+    expect(cidFile).toBe(`/tmp/${name}.cid`);
+    expect(cidFile!.startsWith('/tmp/proofline-abc/')).toBe(false);
+    expect(optionValue(driver.wrap('repl', [], spec).args, '--cidfile')[0]).not.toBe(cidFile);
+  });
+
   it('uses the podman binary for engine podman and decodes 128+N exits', () => {
     const podman = createContainerDriver({ engine: 'podman', image: 'img' });
     expect(podman.wrap('lean', [], spec).command).toBe('podman');
