@@ -31,7 +31,7 @@ export function makeRecord(spec: RecordSpec): CanonicalRecord {
   const statement = spec.statement ?? STATEMENT;
   const proof = spec.proof === undefined ? `by subst h; rfl -- try ${spec.index}` : spec.proof;
   const text = proof === null ? 'I could not do it.' : `Some thoughts.\n\`\`\`lean4\ntheorem t (n : Nat) (h : n = 2) : n + n = 5 := ${proof}\n\`\`\``;
-  const leanFile = proof === null ? null : `${statement.replace(/:=\s*by\s+sorry\s*$/u, '')} := ${proof}`;
+  const leanFile = proof === null ? null : `${statement.replace(/\s*:=\s*by\s+sorry\s*$/u, '')} := ${proof}`;
   const outcome = spec.outcome;
   const verdict = 'error' in outcome ? null : {
     kind: 'accepted' in outcome ? ('accepted' as const) : ('rejected' as const),

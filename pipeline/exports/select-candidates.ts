@@ -1,0 +1,62 @@
+import { ProoflineError } from '../errors.ts';
+import type { CanonicalRecord } from '../schemas/canonical-record.ts';
+
+/** Per-export options, as the build config's `exports.sft` / `exports.preference` declare them. */
+export interface ExportOptions {
+  enabled: boolean;
+  /** At most this many rows per problem; null = no cap. */
+  max_per_problem: number | null;
+  /** Keep one candidate per distinct checked Lean file (`hashes.proof`) within a problem. */
+  dedup_identical_proofs: boolean;
+}
+
+/**
+ * Verified candidates fit for training, in sample-index order: accepted, not truncated (a cut-off
+ * output is never a training target, even when the proof inside it checked), not held out by
+ * decontamination; deduplicated and capped as the options say.
+ */
+export function selectVerified(records: readonly CanonicalRecord[], options: ExportOptions): CanonicalRecord[] {
+  const chosen = inOrder(records).filter((r) => r.verdict?.kind === 'accepted' && !r.completion.truncated && r.held_out === null);
+  return cap(options.dedup_identical_proofs ? dedupByProof(chosen) : chosen, options.max_per_problem);
+}
+
+/**
+ * Failed candidates usable as the rejected side of a preference pair, in sample-index order:
+ * REJECTED by the checker (never an infrastructure error), not truncated, with a Lean file (so
+ * both sides of a pair carry a proof attempt in the same shape), not held out; deduplicated when
+ * asked. Not capped: pairing caps.
+ */
+export function selectFailed(records: readonly CanonicalRecord[], options: ExportOptions): CanonicalRecord[] {
+  const failed = inOrder(records).filter((r) => r.verdict?.kind === 'rejected' && !r.completion.truncated && r.lean_file !== null && r.held_out === null);
+  return options.dedup_identical_proofs ? dedupByProof(failed) : failed;
+}
+
+/** Throws unless all records belong to one problem (exports are computed per problem). */
+export function problemOf(records: readonly CanonicalRecord[]): CanonicalRecord | null {
+  const first = records[0];
+  if (first === undefined) return null;
+  const other = records.find((r) => r.problem_id !== first.problem_id);
+  if (other !== undefined) {
+    throw new ProoflineError('INPUT_INVALID', `Expected the records of one problem, got ${first.problem_id} and ${other.problem_id}`);
+  }
+  return first;
+}
+
+function inOrder(records: readonly CanonicalRecord[]): CanonicalRecord[] {
+  problemOf(records);
+  return [...records].sort((a, b) => a.sample_index - b.sample_index);
+}
+
+function dedupByProof(records: CanonicalRecord[]): CanonicalRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = r.hashes.proof ?? r.hashes.completion;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function cap<T>(items: T[], max: number | null): T[] {
+  return max === null ? items : items.slice(0, max);
+}
