@@ -32,7 +32,9 @@ function runSetup(extraEnv: Record<string, string>): Promise<SetupRun> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [SETUP], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, ELAN_HOME: join(scratch, 'elan'), ...extraEnv },
+      // PROOFLINE_SANDBOX=none: the sandbox check comes first and has its own tests
+      // (setup-lean-sandbox-check.test.ts); here the network is the subject, on any machine.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, ELAN_HOME: join(scratch, 'elan'), TMPDIR: scratch, PROOFLINE_SANDBOX: 'none', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
