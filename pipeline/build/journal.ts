@@ -74,19 +74,22 @@ export class RunJournal {
     this.#statement('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  /** Loads the validated problems once (a rerun keeps the journaled set); returns how many there are. */
-  loadProblems(problems: Iterable<{ id: string; line: number; json: string }>): number {
-    const insert = this.#statement('INSERT OR IGNORE INTO problems (seq, id, line, json) VALUES (?, ?, ?, ?)');
+  /**
+   * Loads validated problems in one transaction, streamed row by row: `commit()` makes the whole
+   * set visible at once, `rollback()` leaves the journal without problems (a rerun loads again).
+   */
+  problemLoader(): { add(problem: { id: string; line: number; json: string }): void; commit(): number; rollback(): void } {
+    const insert = this.#statement('INSERT INTO problems (seq, id, line, json) VALUES (?, ?, ?, ?)');
     this.#db.exec('BEGIN');
-    try {
-      let seq = this.problemCount();
-      for (const problem of problems) insert.run(seq++, problem.id, problem.line, problem.json);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
-    return this.problemCount();
+    let seq = 0;
+    return {
+      add: (problem) => void insert.run(seq++, problem.id, problem.line, problem.json),
+      commit: () => {
+        this.#db.exec('COMMIT');
+        return seq;
+      },
+      rollback: () => this.#db.exec('ROLLBACK'),
+    };
   }
 
   problemCount(): number {
