@@ -22,9 +22,9 @@ afterEach(async () => {
 function openJournal(problems: number): RunJournal {
   const journal = RunJournal.open(join(dir, 'journal.sqlite'));
   if (journal.problemCount() === 0) {
-    journal.loadProblems(
-      Array.from({ length: problems }, (_, k) => ({ id: `p${k}`, line: k + 1, json: JSON.stringify({ id: `p${k}`, header: '', formal_statement: `theorem t${k} : True := by sorry` }) })),
-    );
+    const loader = journal.problemLoader();
+    for (let k = 0; k < problems; k += 1) loader.add({ id: `p${k}`, line: k + 1, json: JSON.stringify({ id: `p${k}`, header: '', formal_statement: `theorem t${k} : True := by sorry` }) });
+    loader.commit();
   }
   return journal;
 }
