@@ -37,11 +37,12 @@ describe('extractProof: the model repeats the statement', () => {
     expect(extractProof(code, STATEMENT, HEADER)).toMatchObject({ ok: true, auxiliary: '' });
   });
 
-  it('keeps auxiliary declarations and lines the header does not have', () => {
+  it('keeps auxiliary declarations, with the lines before them, and makes a trailing option line the preamble', () => {
     const code = `import Mathlib\nopen Finset\n\nlemma helper : (2 : ℝ) + 1 = 3 := by norm_num\n\nset_option maxRecDepth 1000 in\ntheorem mathd_algebra_10 (x : ℝ) (h₀ : x = 2) : x + 1 = 3 := by\n  rw [h₀]; exact helper`;
     expect(extractProof(code, STATEMENT, HEADER)).toMatchObject({
       ok: true,
-      auxiliary: 'open Finset\n\nlemma helper : (2 : ℝ) + 1 = 3 := by norm_num\n\nset_option maxRecDepth 1000 in',
+      auxiliary: 'open Finset\n\nlemma helper : (2 : ℝ) + 1 = 3 := by norm_num',
+      preamble: 'set_option maxRecDepth 1000',
       proof: 'by\n  rw [h₀]; exact helper',
     });
   });
@@ -57,10 +58,10 @@ describe('extractProof: the model repeats the statement', () => {
   });
 
   it('reports a declaration without := and one with nothing after it as no_proof', () => {
-    expect(extractProof(lean('theorem mathd_algebra_10 (x : ℝ) : x = x\n  | _ => rfl'), STATEMENT)).toMatchObject({
+    expect(extractProof(lean('theorem mathd_algebra_10 (x : ℝ) : x = x\n  by rfl'), STATEMENT)).toMatchObject({
       ok: false,
       reason: 'no_proof',
-      detail: 'the code declares `theorem mathd_algebra_10` (line 1) but has no `:=` after its statement',
+      detail: 'the code declares `theorem mathd_algebra_10` (line 1) but has no `:=` (or `| …` equations) after its statement',
     });
     expect(extractProof('theorem mathd_algebra_10 (x : ℝ) : x = x :=   ', STATEMENT)).toMatchObject({ ok: false, detail: 'nothing follows `:=` in the code\'s `theorem mathd_algebra_10`' });
   });
@@ -138,5 +139,82 @@ describe('extractProof with a copy of the trusted header', () => {
     const completion = 'def fib : Nat → Nat\n  | _ => 55\n\ntheorem orig_fib_10 : fib 10 = 55 := by decide\n';
     const result = extractProof(completion, 'theorem orig_fib_10 : fib 10 = 55 := by sorry', header);
     expect(result.ok && result.auxiliary).toContain('| _ => 55');
+  });
+});
+
+describe('extractProof: where the model’s copy of the statement ends', () => {
+  const LET_STATEMENT = 'theorem let_sq (n : ℕ) : let m := n + 1; m * m = n * n + 2 * n + 1 := by sorry';
+
+  it('skips the := of a let (or have) inside the statement’s type', () => {
+    const code = 'theorem let_sq (n : ℕ) : let m := n + 1; m * m = n * n + 2 * n + 1 := by\n  intro m\n  ring';
+    expect(extractProof(lean(code), LET_STATEMENT)).toMatchObject({ ok: true, form: 'term', proof: 'by\n  intro m\n  ring' });
+    const multiline = 'theorem let_sq (n : ℕ) :\n    let m := n + 1\n    have _h : m = m := rfl\n    m * m = n * n + 2 * n + 1 := by\n  intro m _h\n  ring';
+    expect(extractProof(lean(multiline), LET_STATEMENT)).toMatchObject({ ok: true, proof: 'by\n  intro m _h\n  ring' });
+  });
+
+  it('still takes the first := when the model’s copy dropped the let', () => {
+    expect(extractProof(lean('theorem let_sq (n : ℕ) : (n + 1) * (n + 1) = n * n + 2 * n + 1 := by ring'), LET_STATEMENT)).toMatchObject({ ok: true, proof: 'by ring' });
+  });
+
+  it('takes pattern-matching equations as the proof, keeping their indentation', () => {
+    const statement = 'theorem all_zero_add : ∀ n : ℕ, 0 + n = n := by sorry';
+    const code = 'theorem all_zero_add : ∀ n : ℕ, 0 + n = n\n  | 0 => rfl\n  | n + 1 => congrArg Nat.succ (all_zero_add n)';
+    expect(extractProof(lean(code), statement)).toMatchObject({
+      ok: true,
+      form: 'equations',
+      source: 'statement_repeated',
+      proof: '  | 0 => rfl\n  | n + 1 => congrArg Nat.succ (all_zero_add n)',
+    });
+    expect(extractProof('| 0 => rfl\n| n + 1 => congrArg Nat.succ (all_zero_add n)', statement)).toMatchObject({ ok: true, form: 'equations', source: 'body_only', proof: '| 0 => rfl\n| n + 1 => congrArg Nat.succ (all_zero_add n)' });
+  });
+
+  it('does not mistake |x| in the statement, or a match in its type, for equations', () => {
+    const abs = 'theorem abs_nonneg_x (x : ℤ) :\n    |x| ≥ 0 := by sorry';
+    expect(extractProof(lean('theorem abs_nonneg_x (x : ℤ) :\n    |x| ≥ 0 := by\n  positivity'), abs)).toMatchObject({ ok: true, form: 'term', proof: 'by\n  positivity' });
+    const match = 'theorem match_pos (n : ℕ) : 0 < match n with\n  | 0 => 1\n  | _ => 2 := by sorry';
+    expect(extractProof(lean('theorem match_pos (n : ℕ) : 0 < match n with\n  | 0 => 1\n  | _ => 2 := by\n  split <;> decide'), match)).toMatchObject({ ok: true, form: 'term', proof: 'by\n  split <;> decide' });
+  });
+});
+
+describe('extractProof: prose is not a proof', () => {
+  it.each([
+    ['a plain answer', 'The answer is 3, because x = 2.', 'The answer is 3, because x = 2.'],
+    ['an apology after a think block', '<think>hard</think>\nI could not find a proof of this statement.', 'I could not find a proof of this statement.'],
+    ['a contraction', "Here's my attempt: substitute and simplify.", "Here's my attempt: substitute and simplify."],
+  ])('reports %s without a fence as no_proof', (_name, completion, line) => {
+    expect(extractProof(completion, STATEMENT)).toMatchObject({ ok: false, reason: 'no_proof', detail: `the completion has no code fence and reads as English prose, not Lean (${JSON.stringify(line)})` });
+  });
+
+  it.each([
+    ['a tactic sequence', 'subst h₀\nnorm_num'],
+    ['a dotted term application', 'Nat.le_of_lt_succ (by simpa using h₀)'],
+    ['a tactic with a capitalised argument', 'exact Or.inl rfl'],
+    ['a comment then tactics', '-- The answer is 3\nnorm_num [h₀]'],
+  ])('keeps %s as a proof body', (_name, completion) => {
+    expect(extractProof(completion, STATEMENT)).toMatchObject({ ok: true, source: 'body_only' });
+  });
+
+  it('judges only fence-less text: prose inside a lean4 block is Lean’s to reject', () => {
+    expect(extractProof(lean('The answer is 3.'), STATEMENT)).toMatchObject({ ok: true, source: 'body_only' });
+  });
+});
+
+describe('extractProof: target names', () => {
+  it('matches a quoted theorem name by its components, whether or not the model quotes it', () => {
+    const statement = 'theorem «1st_thm» : 1 + 1 = 2 := by sorry';
+    expect(extractProof(lean('theorem «1st_thm» : 1 + 1 = 2 := by\n  norm_num'), statement)).toMatchObject({ ok: true, source: 'statement_repeated', proof: 'by\n  norm_num' });
+    expect(extractProof(lean('theorem «two_eq» : 1 + 1 = 2 := by rfl'), 'theorem two_eq : 1 + 1 = 2 := by sorry')).toMatchObject({ ok: true, source: 'statement_repeated' });
+  });
+
+  it('tells «a.b» (one component) from a.b (two)', () => {
+    const result = extractProof('import Mathlib\ntheorem a.b : True := trivial', 'theorem «a.b» : True := by sorry');
+    expect(result).toMatchObject({ ok: false, reason: 'no_proof' });
+  });
+
+  it('names the escaped target in a renamed-theorem message', () => {
+    expect(extractProof('import Mathlib\ntheorem other : True := trivial', 'theorem «1st_thm» : True := by sorry')).toMatchObject({
+      ok: false,
+      detail: 'the code starts with `import` like a Lean file but declares `theorem other`, not the target `«1st_thm»` (renamed theorems are not matched)',
+    });
   });
 });

@@ -41,6 +41,47 @@ describe('assembleCandidate', () => {
     expect(findStatementTarget('lemma foo.bar : True := by sorry')).toBe('foo.bar');
   });
 
+  it('gives the target’s full name in escaped Lean syntax', () => {
+    expect(findStatementTarget('theorem «1st_thm» : True := by sorry')).toBe('«1st_thm»');
+    expect(findStatementTarget('theorem Foo.«b c» : True := by sorry')).toBe('Foo.«b c»');
+    expect(findStatementTarget('theorem «a.b» : True := by sorry')).toBe('«a.b»');
+    expect(findStatementTarget('namespace Foo\n\ntheorem bar : True := by sorry')).toBe('Foo.bar');
+    expect(findStatementTarget('namespace Foo\nend Foo\nnamespace A.B\nsection\ntheorem «1» : True := by sorry')).toBe('A.B.«1»');
+    expect(findStatementTarget('namespace Foo\ntheorem _root_.bar : True := by sorry')).toBe('bar');
+  });
+
+  it('throws INPUT_INVALID for a private target, which cannot be queried by name', () => {
+    try {
+      assembleCandidate({ header: '', formal_statement: 'private theorem t : True := by sorry' }, { auxiliary: '', proof: 'trivial' });
+      expect.unreachable();
+    } catch (error) {
+      expect(isProoflineError(error, 'INPUT_INVALID')).toBe(true);
+      expect((error as Error).message).toContain('`private`');
+    }
+  });
+
+  it('applies the model’s preamble to the statement’s command only, as `in` prefixes', () => {
+    const c = assembleCandidate({ header: HEADER, formal_statement: STATEMENT }, { auxiliary: '', preamble: 'set_option maxHeartbeats 400000\nopen Real Nat', proof: 'by norm_num' });
+    expect(c.body).toBe(`set_option maxHeartbeats 400000 in\nopen Real Nat in\n${c.statementPrefix} := by norm_num`);
+    expect(c.hasAuxiliary).toBe(false);
+    expect(c.text).toBe(`${HEADER}\n\n${c.body}`);
+  });
+
+  it('inserts the preamble after the statement’s own definitions, before the theorem’s doc comment', () => {
+    const statement = 'abbrev putnam_solution : ℕ := 3\n\n/-- doc -/\n@[simp] theorem putnam_x (n : ℕ) : n = n := by sorry';
+    const c = assembleCandidate({ header: '', formal_statement: statement }, { auxiliary: 'lemma h : True := trivial', preamble: 'open Nat', proof: 'by rfl' });
+    expect(c.body).toBe('lemma h : True := trivial\n\nabbrev putnam_solution : ℕ := 3\n\nopen Nat in\n/-- doc -/\n@[simp] theorem putnam_x (n : ℕ) : n = n := by rfl');
+    expect(c.hasAuxiliary).toBe(true);
+  });
+
+  it('assembles a proof by equations on the lines after the statement, with no :=', () => {
+    const c = assembleCandidate(
+      { header: '', formal_statement: 'theorem z : ∀ n : ℕ, 0 + n = n := by sorry' },
+      { auxiliary: '', proof: '  | 0 => rfl\n  | n + 1 => congrArg Nat.succ (z n)\n', form: 'equations' },
+    );
+    expect(c.body).toBe('theorem z : ∀ n : ℕ, 0 + n = n\n  | 0 => rfl\n  | n + 1 => congrArg Nat.succ (z n)');
+  });
+
   it('throws INPUT_INVALID when the trusted statement declares no theorem', () => {
     try {
       assembleCandidate({ header: '', formal_statement: 'example : True := by sorry' }, { auxiliary: '', proof: 'by trivial' });
