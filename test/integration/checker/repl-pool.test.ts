@@ -16,6 +16,20 @@ const extracted = extractProof(honest.input.completion, honest.input.formal_stat
 if (!extracted.ok) throw new Error('the honest fixture must extract');
 const candidate = assembleCandidate(honest.input, extracted);
 const hang = { ...candidate, body: candidate.body.replace(':= by', ':= by\n  -- recorded-lean: fault=hang') };
+const withAux = loadCheckerCases().find((c) => c.file === 'honest/auxiliary_lemma_standard.json')!;
+const extractedAux = extractProof(withAux.input.completion, withAux.input.formal_statement, withAux.input.header);
+if (!extractedAux.ok) throw new Error('the auxiliary fixture must extract');
+const auxCandidate = assembleCandidate(withAux.input, extractedAux);
+
+/** Records the pid of every session handed out, without changing what the pool does. */
+class PidRecordingPool extends ReplPool {
+  readonly pids: number[] = [];
+  override async acquire(header: string): ReturnType<ReplPool['acquire']> {
+    const session = await super.acquire(header);
+    this.pids.push(session.pid);
+    return session;
+  }
+}
 const budget = { timeoutMs: 1500, memoryLimitMb: 512 };
 
 let cleanup: (() => Promise<void>) | null = null;
@@ -24,11 +38,11 @@ afterEach(async () => {
   cleanup = null;
 });
 
-async function openPool(options: { size: number; warmSpares: number; maxChecksPerProcess: number }): Promise<{ pool: ReplPool; runner: ReplRunner }> {
+async function openPool(options: { size: number; warmSpares: number; maxChecksPerProcess: number }): Promise<{ pool: PidRecordingPool; runner: ReplRunner }> {
   const tmpRoot = await mkdtemp(join(tmpdir(), 'proofline-pool-'));
   const toolchain = await locateToolchain({ home: RECORDED_LEAN_HOME, repoRoot: REPO_ROOT });
   const driver = createSandboxDriver({ sandbox: 'bwrap', container: { engine: 'docker', image: 'unused' } });
-  const pool = new ReplPool({ ...options, maxRssMb: 4096, session: { toolchain, driver, headerTimeoutMs: 20_000, memoryLimitMb: 512, tmpRoot } });
+  const pool = new PidRecordingPool({ ...options, maxRssMb: 4096, session: { toolchain, driver, headerTimeoutMs: 20_000, memoryLimitMb: 512, tmpRoot } });
   const runner = new ReplRunner(pool);
   cleanup = async () => {
     await runner.close();
@@ -62,5 +76,23 @@ describe('ReplPool', () => {
     const next = await runner.elaborate(candidate, budget);
     expect(next.outcome === 'completed' && next.printedAxioms !== null).toBe(true);
     expect(pool.stats.started).toBe(2);
+  });
+
+  it('never lets a candidate with auxiliary code share its process with a later candidate (the process is retired)', async () => {
+    expect(auxCandidate.hasAuxiliary && auxCandidate.header === withAux.input.header).toBe(true);
+    const { pool, runner } = await openPool({ size: 1, warmSpares: 0, maxChecksPerProcess: 100 });
+    const results = [await runner.elaborate(auxCandidate, budget), await runner.elaborate(auxCandidate, budget)];
+    expect(results.map((r) => r.outcome)).toEqual(['completed', 'completed']);
+    expect(new Set(pool.pids).size).toBe(2);
+    expect(pool.stats.retired).toBe(2);
+    expect(pool.stats.killed).toBe(0);
+  });
+
+  it('keeps serving candidates without auxiliary code from the same process', async () => {
+    const { pool, runner } = await openPool({ size: 1, warmSpares: 0, maxChecksPerProcess: 100 });
+    await runner.elaborate(candidate, budget);
+    await runner.elaborate(candidate, budget);
+    expect(new Set(pool.pids).size).toBe(1);
+    expect(pool.stats.retired).toBe(0);
   });
 });
