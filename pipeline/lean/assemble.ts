@@ -77,7 +77,7 @@ export interface StatementShape {
   fullName: string[];
   /** `escapeLeanName(fullName)`: see AssembledCandidate.target. */
   target: string;
-  /** Offset where the target's declaration command starts (its doc comment, attributes, modifiers). */
+  /** Offset where the target's declaration command starts (its doc comment, else its attributes or modifiers or keyword). */
   declarationStart: number;
   /** The statement's own preamble (what precedes the declaration command), as token texts per command. */
   preambleCommands: string[][];
@@ -206,12 +206,14 @@ function scanStatement(formalStatement: string): StatementShape | string {
     else if (CLOSERS.has(t.value)) depth = Math.max(0, depth - 1);
     else if (depth === 0 && t.value === '|') barsInType++;
   }
-  const previous = tokens[start - 1];
-  let declarationStart = 0;
-  if (previous !== undefined) {
-    declarationStart = previous.end;
-    while (declarationStart < formalStatement.length && /\s/u.test(formalStatement[declarationStart] as string)) declarationStart++;
-  }
+  // Right before the declaration's doc comment if it has one, else before its first token: never
+  // before other comments, which may be commands (`/-! … -/`) that an `… in` prefix would bind to.
+  const commandStart = (tokens[start] as Token).start;
+  const gapStart = start > 0 ? (tokens[start - 1] as Token).end : 0;
+  const gap = formalStatement.slice(gapStart, commandStart);
+  const doc = gap.lastIndexOf('/--');
+  const docEnd = doc < 0 ? -1 : gap.indexOf('-/', doc + 3);
+  const declarationStart = docEnd >= 0 && gap.slice(docEnd + 2).trim() === '' ? gapStart + doc : commandStart;
   return {
     declared,
     fullName,

@@ -74,6 +74,12 @@ describe('assembleCandidate', () => {
     expect(c.hasAuxiliary).toBe(true);
   });
 
+  it('puts the preamble after leading comments and module docs, which an `in` prefix would bind to', () => {
+    const statement = '/-! Problem 3 -/\n-- from the contest\ntheorem t : True := by sorry';
+    const c = assembleCandidate({ header: '', formal_statement: statement }, { auxiliary: '', preamble: 'open Nat', proof: 'trivial' });
+    expect(c.body).toBe('/-! Problem 3 -/\n-- from the contest\nopen Nat in\ntheorem t : True := trivial');
+  });
+
   it('assembles a proof by equations on the lines after the statement, with no :=', () => {
     const c = assembleCandidate(
       { header: '', formal_statement: 'theorem z : ∀ n : ℕ, 0 + n = n := by sorry' },
