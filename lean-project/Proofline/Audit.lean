@@ -3,27 +3,44 @@ proofline-audit: the trusted, out-of-band auditor of the checker's confirmation 
 
   proofline-audit --candidate Candidate --reference Reference --target Name [--search-path DIR]...
 
-Imports the compiled candidate module and the compiled reference module (the trusted statement,
-elaborated with the same header) into two SEPARATE environments and prints one JSON line:
+Reads the compiled reference module (the trusted statement, elaborated with the same header) from
+its own .olean without importing anything, imports the compiled candidate module, and prints one
+JSON line:
 
-  {"target", "found", "kind", "type_matches", "constants_mismatched", "axioms"}
+  {"target", "found", "kind", "type_matches", "constants_mismatched", "axioms",
+   "imports_match", "extra_imports", "missing_imports"}
 
+* `target`: the target as parsed, echoed back escaped (`«1st_thm»`). `--target` is a Lean name
+  literal: components that are not identifiers are escaped with `«»`, exactly as the checker writes
+  it into Lean.
+* `imports_match`: the candidate module imports directly exactly the modules the reference does
+  (`extra_imports`: the candidate's others, `missing_imports`: the reference's it lacks). When they
+  differ the candidate is not imported at all (its imports may not even exist on our search path),
+  and the other fields say nothing was found.
 * `found`/`kind`: whether the candidate declares the target, and as what (a kernel-rejected theorem
   that Lean re-added as an axiom shows up here as "axiom").
 * `type_matches`: the candidate's type is the same `Expr` as the reference's, with the same universe
   parameters. `Expr`s are compared, never pretty-printed text.
-* `constants_mismatched`: every constant the reference type depends on (transitively through types,
-  definition values, inductives, constructors, recursors) must be declared identically in the
-  candidate environment; the ones that are not, or are missing, are listed.
+* `constants_mismatched`: every constant the reference type depends on must be declared identically
+  in the candidate environment. Constants the reference module declares itself (a statement's own
+  preamble) are compared field by field and followed through types, definition values, inductives,
+  constructors and recursors; constants it imports are the very declarations the candidate
+  environment imported from the same .olean files (the imports match), so they need only exist.
 * `axioms`: the axioms the candidate's target depends on, found by walking the declarations
   themselves. Nothing stored in an environment extension is consulted: the candidate produced
   those, so they are not evidence.
 
-Nothing of the candidate runs here: modules are imported without loading environment extensions
-and without enabling initializers, so no `initialize`/`[init]` code is executed.
+Memory: only ONE environment is built — the candidate's, which holds the header once. The
+reference contributes its own module's data (a few constants), never a second copy of the header
+(with Mathlib, importing both modules would hold every imported .olean twice: the second mapping
+of a file falls back to reading it into memory). The checker also runs this under the same memory
+limit as the candidate's compile, whose import of the same header it just passed.
 
-Exit 0 after printing the JSON; 2 on a usage error; 1 when an import fails or the reference does
-not declare the target (each with a message on stderr).
+Nothing of the candidate runs here: the module is imported without loading environment extensions
+(`loadExts := false`) and without enabling initializers, so no `initialize`/`[init]` code runs.
+
+Exit 0 after printing the JSON; 2 on a usage error; 1 when reading or importing a module fails or
+the reference does not declare the target (each with a message on stderr).
 
 This file is compiled and exercised only where a real toolchain exists (`npm run setup:lean`,
 the real-Lean suite `npm run test:lean`); see lean-project/README.md.
@@ -82,9 +99,32 @@ def referencedNames (info : ConstantInfo) (withProofs : Bool) : Array Name :=
   | .recInfo v => v.rules.foldl (fun acc rule => acc ++ rule.rhs.getUsedConstants) (inType ++ v.all.toArray)
   | .axiomInfo _ | .quotInfo _ => inType
 
-/-- The names reachable from `roots` in the reference environment that the candidate environment
-does not declare identically (or does not declare at all). -/
-def mismatchedConstants (referenceEnv candidateEnv : Environment) (roots : Array Name) : Array Name := Id.run do
+/-- The reference module as its own .olean holds it: its direct imports and the constants it
+declares. Nothing is imported to get them. -/
+structure ReferenceModule where
+  imports : Array Name
+  constants : Std.HashMap Name ConstantInfo
+
+/-- The .olean of `module` on the search path, read on its own (its imports are not loaded). -/
+def readOwnModuleData (module : Name) : IO ModuleData := do
+  let file ← findOLean module
+  unless (← file.pathExists) do
+    throw <| IO.userError s!"object file '{file}' of module {module} does not exist"
+  -- The region stays mapped for the life of this short process: the constants point into it.
+  let (data, _region) ← readModuleData file
+  return data
+
+def readReference (module : Name) : IO ReferenceModule := do
+  let data ← readOwnModuleData module
+  let mut constants : Std.HashMap Name ConstantInfo := {}
+  for info in data.constants do
+    constants := constants.insert info.name info
+  return { imports := data.imports.map (·.module), constants }
+
+/-- The names reachable from `roots` through the reference's own declarations that the candidate
+environment does not declare identically (or does not declare at all). Imported names are the same
+declarations in both (same imports, same .olean files), so for them only existence is checked. -/
+def mismatchedConstants (reference : ReferenceModule) (candidateEnv : Environment) (roots : Array Name) : Array Name := Id.run do
   let mut todo := roots
   let mut seen : NameSet := {}
   let mut mismatched : Array Name := #[]
@@ -93,14 +133,15 @@ def mismatchedConstants (referenceEnv candidateEnv : Environment) (roots : Array
     todo := todo.pop
     if seen.contains name then continue
     seen := seen.insert name
-    match referenceEnv.find? name with
-    | none => mismatched := mismatched.push name
-    | some reference =>
+    match reference.constants[name]? with
+    | some ownInfo =>
       let same := match candidateEnv.find? name with
-        | some candidate => sameConstant reference candidate
+        | some candidate => sameConstant ownInfo candidate
         | none => false
       unless same do mismatched := mismatched.push name
-      todo := todo ++ referencedNames reference (withProofs := false)
+      todo := todo ++ referencedNames ownInfo (withProofs := false)
+    | none =>
+      if (candidateEnv.find? name).isNone then mismatched := mismatched.push name
   return mismatched
 
 /-- The axioms `target` depends on in `env`, by walking types, values and proofs. -/
@@ -122,17 +163,36 @@ def axiomsOf (env : Environment) (target : Name) : Array Name := Id.run do
 def sortedStrings (names : Array Name) : Array String :=
   (names.map toString).qsort (· < ·)
 
+/-- The import fields of the report: the candidate's direct imports against the reference's. -/
+def importFields (candidateImports referenceImports : Array Name) : Bool × List (String × Json) :=
+  let extra := candidateImports.filter (fun name => !referenceImports.contains name)
+  let missing := referenceImports.filter (fun name => !candidateImports.contains name)
+  (extra.isEmpty && missing.isEmpty,
+    [("imports_match", toJson (extra.isEmpty && missing.isEmpty)),
+     ("extra_imports", toJson (sortedStrings extra)),
+     ("missing_imports", toJson (sortedStrings missing))])
+
+/-- The report when the imports differ: the candidate was not imported, so nothing was found. -/
+def importMismatchReport (target : Name) (imports : List (String × Json)) : Json :=
+  Json.mkObj ([
+    ("target", toJson target.toString),
+    ("found", toJson false),
+    ("kind", Json.null),
+    ("type_matches", toJson false),
+    ("constants_mismatched", toJson (#[] : Array String)),
+    ("axioms", toJson (#[] : Array String))] ++ imports)
+
 /-- The report for `target`, or an error when the trusted reference does not declare it. -/
-def auditTarget (candidateEnv referenceEnv : Environment) (target : Name) : Except String Json := do
-  let some reference := referenceEnv.find? target
+def auditTarget (candidateEnv : Environment) (reference : ReferenceModule) (imports : List (String × Json)) (target : Name) : Except String Json := do
+  let some referenceInfo := reference.constants[target]?
     | throw s!"the reference module does not declare `{target}`: the trusted statement did not compile as expected"
   let candidate? := candidateEnv.find? target
   let typeMatches := match candidate? with
-    | some candidate => candidate.levelParams == reference.levelParams && candidate.type == reference.type
+    | some candidate => candidate.levelParams == referenceInfo.levelParams && candidate.type == referenceInfo.type
     | none => false
-  let mismatched := mismatchedConstants referenceEnv candidateEnv reference.type.getUsedConstants
+  let mismatched := mismatchedConstants reference candidateEnv referenceInfo.type.getUsedConstants
   let axiomNames := if candidate?.isSome then axiomsOf candidateEnv target else #[]
-  return Json.mkObj [
+  return Json.mkObj ([
     ("target", toJson target.toString),
     ("found", toJson candidate?.isSome),
     ("kind", match candidate? with
@@ -140,7 +200,7 @@ def auditTarget (candidateEnv referenceEnv : Environment) (target : Name) : Exce
       | none => Json.null),
     ("type_matches", toJson typeMatches),
     ("constants_mismatched", toJson (sortedStrings mismatched)),
-    ("axioms", toJson (sortedStrings axiomNames))]
+    ("axioms", toJson (sortedStrings axiomNames))] ++ imports)
 
 structure AuditArgs where
   candidate : Name := .anonymous
@@ -152,7 +212,11 @@ def parseArgs (acc : AuditArgs) : List String → Except String AuditArgs
   | [] => .ok acc
   | "--candidate" :: value :: rest => parseArgs { acc with candidate := value.toName } rest
   | "--reference" :: value :: rest => parseArgs { acc with reference := value.toName } rest
-  | "--target" :: value :: rest => parseArgs { acc with target := value.toName } rest
+  | "--target" :: value :: rest =>
+    -- A name literal, so `«1st_thm»` and `Foo.«bar baz»` keep their escaped components.
+    match Syntax.decodeNameLit ("`" ++ value) with
+    | some name => parseArgs { acc with target := name } rest
+    | none => .error s!"--target expects a Lean name (escape components with «»), got `{value}`"
   | "--search-path" :: value :: rest =>
     parseArgs { acc with searchPath := acc.searchPath.push (System.FilePath.mk value) } rest
   | arg :: _ => .error s!"unexpected or incomplete argument `{arg}`"
@@ -190,10 +254,15 @@ def main (argv : List String) : IO UInt32 := do
       return 2
     try
       initAuditSearchPath args.searchPath
-      -- Two separate environments; extensions are not loaded and initializers stay disabled.
-      let candidateEnv ← importModules #[{ module := args.candidate }] {}
-      let referenceEnv ← importModules #[{ module := args.reference }] {}
-      match auditTarget candidateEnv referenceEnv args.target with
+      let reference ← readReference args.reference
+      let candidateImports := (← readOwnModuleData args.candidate).imports.map (·.module)
+      let (importsMatch, imports) := importFields candidateImports reference.imports
+      unless importsMatch do
+        IO.println (importMismatchReport args.target imports).compress
+        return 0
+      -- The only environment built here; extensions are not loaded and initializers stay disabled.
+      let candidateEnv ← importModules #[{ module := args.candidate }] {} (loadExts := false)
+      match auditTarget candidateEnv reference imports args.target with
       | .ok json =>
         IO.println json.compress
         return 0

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
@@ -20,6 +20,14 @@ export const AuditReportSchema = z.object({
   type_matches: z.boolean(),
   constants_mismatched: z.array(z.string()),
   axioms: z.array(z.string()),
+  /**
+   * The candidate module's direct imports equal the reference module's (the two roots themselves
+   * aside). Required: an auditor that does not say so is too old to trust.
+   */
+  imports_match: z.boolean(),
+  /** Imports of the candidate module that the reference lacks, and the reverse (escaped names). */
+  extra_imports: z.array(z.string()),
+  missing_imports: z.array(z.string()),
 });
 export type AuditReport = z.infer<typeof AuditReportSchema>;
 
@@ -54,12 +62,14 @@ export async function confirmAccept(
   const { toolchain, driver } = options;
   const root = await mkdtemp(join(options.tmpRoot, 'confirm-'));
   try {
-    // Three directories, so nothing the candidate's process can write is ever read as trusted:
-    // the reference is compiled first, in a directory the candidate's sandbox cannot even see.
+    // Separate directories, so nothing the candidate's process can write is ever read as trusted:
+    // the reference is compiled first, in a directory the candidate's sandbox cannot even see, and
+    // our tools (kernel replay, audit, L4) read the candidate's module from `trusted/`, made after
+    // its compile ended and holding only Candidate.olean — never the directory the candidate wrote.
     const referenceDir = join(root, 'reference');
-    const candidateDir = join(root, 'candidate');
+    const trustedDir = join(root, 'trusted');
     const scratchDir = join(root, 'scratch');
-    await Promise.all([referenceDir, candidateDir, scratchDir].map((dir) => mkdir(dir)));
+    await Promise.all([referenceDir, scratchDir].map((dir) => mkdir(dir)));
     const run = (command: string, args: string[], workDir: string, timeoutMs: number, readOnly: string[] = [], leanPathExtra: string[] = readOnly): Promise<RunResult> =>
       runLeanProcess(command, args, {
         driver,
@@ -82,40 +92,174 @@ export async function confirmAccept(
 
     // The candidate compile re-imports the header, as the reference compile just did: that import
     // is not the candidate's to pay for, so its budget is timeout_ms on top of the reference's time.
-    await writeFile(join(candidateDir, 'Candidate.lean'), `${candidate.text}\n`);
-    const compileArgs = ['--json', '-R', candidateDir, '-o', join(candidateDir, 'Candidate.olean'), join(candidateDir, 'Candidate.lean')];
-    const compiled = await run(toolchain.leanBin, compileArgs, candidateDir, budget.timeoutMs + reference.elapsedMs);
-    if (compiled.timedOut) return reject('timeout', `The fresh compile did not finish within the budget (${Math.round(compiled.elapsedMs)} ms)`);
-    if (compiled.memoryExceeded) return reject('memory_limit', 'The fresh compile exceeded the memory budget');
-    if (compiled.outputExceeded) return reject('lean_error', 'The fresh compile printed more output than the checker keeps (an error cascade)');
-    if (compiled.signal !== null) throw crashed('lean (candidate)', compiled);
-    const errors = errorMessages(compiled.stdout);
-    if (errors.length > 0) return reject('lean_error', `Fresh compilation failed at line ${errors[0]!.line}: ${errors[0]!.data.split('\n', 1)[0]}`);
-    if (compiled.exitCode !== 0) throw crashed('lean (candidate)', compiled);
-
-    const replay = await run(toolchain.leancheckerBin, ['Candidate'], scratchDir, infraMs, [candidateDir]);
-    expectToolRan('leanchecker', replay);
-    if (replay.exitCode !== 0) {
-      // Tell a kernel rejection from a broken tool without reading its text: replay our own reference.
-      const control = await run(toolchain.leancheckerBin, ['Reference'], scratchDir, infraMs, [referenceDir]);
-      if (control.exitCode !== 0 || control.signal !== null || control.timedOut) throw crashed('leanchecker (fails on the trusted reference too)', replay);
-      return reject('kernel_rejected', `Kernel replay (leanchecker) rejected the compiled module: ${firstOutputLine(replay)}`);
+    // Each attempt gets its own fresh directory and process.
+    let attempts = 0;
+    const compileCandidate = async (): Promise<CandidateCompile> => {
+      attempts += 1;
+      const dir = join(root, `candidate-${attempts}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'Candidate.lean'), `${candidate.text}\n`);
+      const result = await run(toolchain.leanBin, ['--json', '-R', dir, '-o', join(dir, 'Candidate.olean'), join(dir, 'Candidate.lean')], dir, budget.timeoutMs + reference.elapsedMs);
+      return { dir, result, outcome: await compileOutcome(result, join(dir, 'Candidate.olean')) };
+    };
+    const compiled = await compileCandidate();
+    if (isUnsettled(compiled.outcome)) {
+      // A limit or a crash on a loaded machine says nothing about the proof: decide it again on a
+      // fresh process (as a REPL memory_limit is), and reject only when it happens again.
+      const again = await compileCandidate();
+      if (again.outcome !== compiled.outcome) throw unsettled(compiled, again);
+      return rejectUnsettled(again);
+    }
+    if (compiled.outcome === 'output') return reject('lean_error', 'The fresh compile printed more output than the checker keeps (an error cascade)');
+    if (compiled.outcome === 'errors') {
+      const first = errorMessages(compiled.result.stdout)[0]!;
+      return reject('lean_error', `Fresh compilation failed at line ${first.line}: ${first.data.split('\n', 1)[0]}`);
     }
 
-    const auditArgs = ['--candidate', 'Candidate', '--reference', 'Reference', '--target', candidate.target, '--search-path', referenceDir, '--search-path', candidateDir];
-    const audited = await run(toolchain.auditBin, auditArgs, scratchDir, infraMs, [referenceDir, candidateDir]);
+    // Only the module itself crosses into the trusted directory: no file the candidate's process
+    // planted next to it (a shadowing `Init.olean`, a symlink) is ever on our tools' search path.
+    await mkdir(trustedDir);
+    await copyFile(join(compiled.dir, 'Candidate.olean'), join(trustedDir, 'Candidate.olean'));
+
+    // The audit first: it rejects a module whose imports differ from the reference's before any
+    // tool has to import them (they may not even exist on our search path).
+    const auditArgs = ['--candidate', 'Candidate', '--reference', 'Reference', '--target', candidate.target, '--search-path', referenceDir, '--search-path', trustedDir];
+    const audited = await run(toolchain.auditBin, auditArgs, scratchDir, infraMs, [referenceDir, trustedDir]);
     expectToolRan('proofline-audit', audited);
     if (audited.exitCode !== 0) throw crashed('proofline-audit', audited);
     const judged = judgeAudit(parseAudit(audited.stdout), candidate.target, options.allowedAxioms);
-    if (judged !== null || !options.independentKernel) return judged;
+    if (judged !== null) return judged;
 
-    return await runIndependentKernel(options.independentKernel, { candidateDir, referenceDir, scratchDir, leanPath: toolchain.leanPath, run: (c, a, ro, lp) => run(c, a, scratchDir, infraMs, ro, lp) });
+    const replay = await run(toolchain.leancheckerBin, ['Candidate'], scratchDir, infraMs, [trustedDir]);
+    expectToolRan('leanchecker', replay);
+    const replayed = classifyKernelReplay(replay, 'Candidate');
+    if (replayed.kind === 'failed') throw crashed(`leanchecker (${replayed.why})`, replay);
+    if (replayed.kind === 'kernel_error') {
+      // A kernel error counts only when the same tool accepts our trusted reference.
+      const control = await run(toolchain.leancheckerBin, ['Reference'], scratchDir, infraMs, [referenceDir]);
+      if (control.exitCode !== 0 || control.signal !== null || control.timedOut) throw crashed('leanchecker (fails on the trusted reference too)', replay);
+      return reject('kernel_rejected', `Kernel replay (leanchecker) rejected the compiled module: ${replayed.error}`);
+    }
+
+    if (!options.independentKernel) return null;
+
+    return await runIndependentKernel(options.independentKernel, { candidateDir: trustedDir, referenceDir, scratchDir, leanPath: toolchain.leanPath, run: (c, a, ro, lp) => run(c, a, scratchDir, infraMs, ro, lp) });
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-/** L4: the configured independent kernel on the candidate's module; a rejection counts only if it accepts our reference. */
+/**
+ * How one fresh compile of the candidate ended. `timeout`, `memory` and `crash` are unsettled: the
+ * machine may have caused them, so they are decided on a second fresh process.
+ * `crash` is a signal, a non-zero exit with no error message (Lean's out-of-memory panic at the
+ * RLIMIT_DATA cap, an abort), or a clean exit that left no regular Candidate.olean.
+ */
+type CompileOutcome = 'ok' | 'errors' | 'output' | 'timeout' | 'memory' | 'crash';
+
+interface CandidateCompile {
+  dir: string;
+  result: RunResult;
+  outcome: CompileOutcome;
+}
+
+async function compileOutcome(result: RunResult, oleanPath: string): Promise<CompileOutcome> {
+  if (result.timedOut) return 'timeout';
+  if (result.memoryExceeded) return 'memory';
+  if (result.outputExceeded) return 'output';
+  if (result.signal !== null) return 'crash';
+  if (errorMessages(result.stdout).length > 0) return 'errors';
+  if (result.exitCode !== 0) return 'crash';
+  const olean = await lstat(oleanPath).catch(() => null);
+  return olean?.isFile() ? 'ok' : 'crash';
+}
+
+function isUnsettled(outcome: CompileOutcome): outcome is 'timeout' | 'memory' | 'crash' {
+  return outcome === 'timeout' || outcome === 'memory' || outcome === 'crash';
+}
+
+function describeCompile(compile: CandidateCompile): string {
+  const { result } = compile;
+  switch (compile.outcome) {
+    case 'timeout':
+      return `hit the time budget (${Math.round(result.elapsedMs)} ms)`;
+    case 'memory':
+      return `exceeded the memory budget (peak ${result.peakRssMb} MiB)`;
+    case 'crash':
+      return result.signal !== null ? `died by ${result.signal}` : result.exitCode !== 0 ? `exited ${result.exitCode} with no error message` : 'exited 0 without writing Candidate.olean';
+    case 'output':
+      return 'flooded its output';
+    case 'errors':
+      return 'reported errors';
+    case 'ok':
+      return 'finished cleanly';
+  }
+}
+
+/** The same limit or crash on two fresh processes: the proof's own doing. */
+function rejectUnsettled(compile: CandidateCompile): Decision {
+  const how = describeCompile(compile);
+  if (compile.outcome === 'timeout') return reject('timeout', `The fresh compile ${how}, again on a second fresh process`);
+  if (compile.outcome === 'memory') return reject('memory_limit', `The fresh compile ${how}, again on a second fresh process`);
+  // The reference compile (same header, same sandbox) has just succeeded: it is the canary.
+  return reject('crashes_lean', `The fresh compile ${how}, again on a second fresh process, while the reference statement compiled cleanly in the same sandbox: ${compile.result.stderr.trim().split('\n').at(-1)?.slice(0, 300) ?? ''}`);
+}
+
+/** Two fresh compiles disagree: machine load, not the proof, decided at least one of them. */
+function unsettled(first: CandidateCompile, second: CandidateCompile): ProoflineError {
+  return new ProoflineError(
+    'LEAN_CRASHED',
+    `The fresh compile did not settle: the first run ${describeCompile(first)}, a second fresh run ${describeCompile(second)}; expected the same outcome twice before judging the proof (retried later)`,
+    { retryable: true, details: { tool: 'lean (candidate)', first: first.outcome, second: second.outcome, firstExit: first.result.exitCode, firstSignal: first.result.signal } },
+  );
+}
+
+/** What a leanchecker run said about one module. */
+export type KernelReplay = { kind: 'accepted' } | { kind: 'kernel_error'; error: string } | { kind: 'failed'; why: string };
+
+/**
+ * The kernel resource limits (`Kernel.Exception` deterministicTimeout, excessiveMemory,
+ * deepRecursion, interrupted) as `Kernel.Exception.toMessageData` renders them: a limit of the
+ * replaying process, not a verdict on the module. UNSURE: the `interrupted` rendering.
+ */
+const KERNEL_LIMITS = ['(kernel) deterministic timeout', '(kernel) excessive memory consumption detected', '(kernel) deep recursion detected', '(kernel) interrupted'];
+
+/**
+ * Tells a kernel error from every other way `leanchecker MODULE` can exit non-zero. There is no
+ * structural signal (every failure is an uncaught exception: exit 1, text on stderr), so this reads
+ * the one shape leanchecker gives a replay failure (src/LeanChecker.lean, tests/pkg/leanchecker in
+ * leanprover/lean4; lean4checker's `AddFalse.expected.out`):
+ *
+ *   leanchecker found a problem in MODULE
+ *   uncaught exception: [while replaying declaration 'D':\n](kernel) declaration type mismatch, …
+ *
+ * and counts it as a kernel error only when the exception is the kernel's own (`(kernel) …`, not one
+ * of its resource limits) or replay's check of the module's constructors and recursors
+ * (`Invalid constructor X`, `No such recursor X`, …). A missing or unreadable .olean (`Could not
+ * find any oleans for`, `failed to read file`), a missing import, Lean's out-of-memory panic at the
+ * RLIMIT_DATA cap (`INTERNAL PANIC: out of memory`, exit 1), a stack overflow (abort: a signal) —
+ * none of those is a verdict on the module, so they are `failed`.
+ */
+export function classifyKernelReplay(run: RunResult, module: string): KernelReplay {
+  if (run.signal !== null) return { kind: 'failed', why: `killed by ${run.signal}` };
+  if (run.exitCode === 0) return { kind: 'accepted' };
+  const output = `${run.stdout}\n${run.stderr}`;
+  const marker = `found a problem in ${module}\n`;
+  const at = output.indexOf(marker);
+  if (at < 0) return { kind: 'failed', why: `exit ${run.exitCode} without reporting a problem in ${module}` };
+  const exception = /^uncaught exception: ([\s\S]*)$/m.exec(output.slice(at + marker.length))?.[1]?.trim() ?? '';
+  const error = exception.replace(/^while replaying declaration '[^\n]*':\n(uncaught exception: )?/, '');
+  if (KERNEL_LIMITS.some((limit) => error.startsWith(limit))) return { kind: 'failed', why: `hit a kernel resource limit: ${error.split('\n', 1)[0]}` };
+  if (error.startsWith('(kernel) ') || /^(Invalid|No such) (constructor|recursor) \S/.test(error)) return { kind: 'kernel_error', error: error.split('\n', 1)[0]! };
+  return { kind: 'failed', why: `exit ${run.exitCode}, not a kernel error: ${error.split('\n', 1)[0] || '(no exception text)'}` };
+}
+
+/**
+ * L4: the configured independent kernel on the candidate's module; a rejection counts only if it
+ * accepts our reference. Unlike leanchecker, a configured kernel (nanoda, lean4lean, …) has no
+ * output shape we can rely on, so its exit code plus this canary is the whole signal: a kernel that
+ * fails on our reference too is broken (LEAN_CRASHED), never a verdict.
+ */
 async function runIndependentKernel(
   argv: readonly string[],
   context: { candidateDir: string; referenceDir: string; scratchDir: string; leanPath: readonly string[]; run: (command: string, args: string[], readOnly: string[], leanPath: string[]) => Promise<RunResult> },
@@ -136,7 +280,17 @@ async function runIndependentKernel(
 }
 
 export function judgeAudit(report: AuditReport, target: string, allowedAxioms: readonly string[]): Decision | null {
-  if (report.target !== target || !report.found) return reject('statement_mismatch', `The compiled module does not declare the target \`${target}\``);
+  if (report.target !== target) return reject('statement_mismatch', `The audit reports on \`${report.target}\`, expected the target \`${target}\``);
+  if (!report.imports_match) {
+    // The statement was elaborated against other modules than the reference's: whatever it says,
+    // it is not the reference statement in the trusted environment.
+    const differences = [
+      ...(report.extra_imports.length > 0 ? [`imports ${report.extra_imports.join(', ')} that the reference does not`] : []),
+      ...(report.missing_imports.length > 0 ? [`lacks ${report.missing_imports.join(', ')} that the reference imports`] : []),
+    ];
+    return reject('statement_mismatch', `The compiled module's imports differ from the reference's: it ${differences.join(' and ') || 'imports other modules'}`, report.axioms);
+  }
+  if (!report.found) return reject('statement_mismatch', `The compiled module does not declare the target \`${target}\``);
   if (report.kind !== 'theorem') {
     return report.kind === 'axiom'
       ? reject('forbidden_axiom', `\`${target}\` was added as an axiom, not proved`, report.axioms)

@@ -48,10 +48,13 @@ async function audit(target: string, env: Record<string, string> = {}): Promise<
 describe('leanchecker and proofline-audit derived from recordings', () => {
   it('passes an honest proof: kernel replay ok, theorem found, type matches, no axioms', async () => {
     await compile('theorem two_eq : 1 + 1 = 2 := by\n  decide', 'theorem two_eq : 1 + 1 = 2 := by sorry');
-    expect(await runBin('leanchecker', ['Candidate'])).toMatchObject({ code: 0, stdout: 'ok\n' });
+    expect(await runBin('leanchecker', ['Candidate'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(await audit('two_eq')).toEqual({
       code: 0,
-      report: { target: 'two_eq', found: true, kind: 'theorem', type_matches: true, constants_mismatched: [], axioms: [] },
+      report: {
+        target: 'two_eq', found: true, kind: 'theorem', type_matches: true, constants_mismatched: [], axioms: [],
+        imports_match: true, extra_imports: [], missing_imports: [],
+      },
     });
   });
 
@@ -72,14 +75,24 @@ describe('leanchecker and proofline-audit derived from recordings', () => {
   });
 });
 
+describe('proofline-audit imports', () => {
+  it('derives the import fields from the headers: the implicit Init plus each `import` line', async () => {
+    const { chainImports, compareImports } = await import('../../fixtures/recorded-lean/lib/audit-main.ts');
+    expect(chainImports(['import Mathlib\nimport Aesop', 'theorem t : True := trivial'])).toEqual(['Init', 'Mathlib', 'Aesop']);
+    expect(chainImports(['prelude\nimport Init.Core', 'x'])).toEqual(['Init.Core']);
+    expect(compareImports(['Init', 'Mathlib', 'Planted'], ['Init', 'Mathlib', 'Aesop'])).toEqual({ imports_match: false, extra_imports: ['Planted'], missing_imports: ['Aesop'] });
+  });
+});
+
 describe('leanchecker and proofline-audit from a sidecar', () => {
   it('takes the kernel verdict and the audit line verbatim from NAME.audit.json', async () => {
     await compile('theorem fooled : 1 + 1 = 3 := by\n  exact fooled_aux', 'theorem fooled : 1 + 1 = 3 := by sorry');
     const checker = await runBin('leanchecker', ['Candidate']);
     expect(checker.code).toBe(1);
-    expect(checker.stdout).toContain('(kernel) declaration type mismatch');
+    expect(checker.stderr).toContain('(kernel) declaration type mismatch');
     expect((await audit('fooled')).report).toEqual({
       target: 'fooled', found: true, kind: 'theorem', type_matches: false, constants_mismatched: ['fooled'], axioms: ['propext'],
+      imports_match: true, extra_imports: [], missing_imports: [],
     });
   });
 });
@@ -88,7 +101,7 @@ describe('missing or foreign oleans', () => {
   it('leanchecker exits 1 when the module is not on LEAN_PATH', async () => {
     const run = await runBin('leanchecker', ['Candidate']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("'Candidate' not found");
+    expect(run.stderr).toBe('uncaught exception: Could not find any oleans for: Candidate\n');
   });
 
   it('proofline-audit exits 1 when an olean is missing', async () => {
@@ -97,9 +110,31 @@ describe('missing or foreign oleans', () => {
     expect((await audit('two_eq')).code).toBe(1);
   });
 
-  it('leanchecker exits 1 on an olean that recorded-lean did not write', async () => {
+  it('leanchecker exits 1 on an olean that recorded-lean did not write, as a problem found in that module', async () => {
     fs.writeFileSync(path.join(tmp, 'Candidate.olean'), 'olean\u0000binary');
-    expect((await runBin('leanchecker', ['Candidate'])).code).toBe(1);
+    const run = await runBin('leanchecker', ['Candidate']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^leanchecker found a problem in Candidate\nuncaught exception: failed to read file '.*Candidate\.olean', invalid header\n$/);
+  });
+
+  it.each([
+    ['missing-olean', 1, /^uncaught exception: Could not find any oleans for: Candidate\n$/],
+    ['out-of-memory', 1, /^INTERNAL PANIC: out of memory\n$/],
+    ['kernel-limit', 1, /^leanchecker found a problem in Candidate\nuncaught exception: \(kernel\) deep recursion detected\n$/],
+    ['stack-overflow', null, /^Stack overflow detected\. Aborting\.\n$/],
+  ] as const)('leanchecker fails a candidate module without a kernel error on RECORDED_LEAN_LEANCHECKER_FAULT=%s, and replays the reference cleanly', async (fault, code, stderr) => {
+    await compile('theorem two_eq : 1 + 1 = 2 := by\n  decide', 'theorem two_eq : 1 + 1 = 2 := by sorry');
+    const run = await runBin('leanchecker', ['Candidate'], { RECORDED_LEAN_LEANCHECKER_FAULT: fault });
+    expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code });
+    expect(run.stderr).toMatch(stderr);
+    expect(await runBin('leanchecker', ['Reference'], { RECORDED_LEAN_LEANCHECKER_FAULT: fault })).toMatchObject({ code: 0 });
+  });
+
+  it('faults only the first RECORDED_LEAN_FAULT_TIMES runs counted in RECORDED_LEAN_FAULT_COUNTER', async () => {
+    await compile('theorem two_eq : 1 + 1 = 2 := by\n  decide', 'theorem two_eq : 1 + 1 = 2 := by sorry');
+    const env = { RECORDED_LEAN_LEANCHECKER_FAULT: 'out-of-memory', RECORDED_LEAN_FAULT_COUNTER: path.join(tmp, 'count'), RECORDED_LEAN_FAULT_TIMES: '1' };
+    expect((await runBin('leanchecker', ['Candidate'], env)).code).toBe(1);
+    expect((await runBin('leanchecker', ['Candidate'], env)).code).toBe(0);
   });
 
   it('proofline-audit exits non-zero on its process-wide crash fault', async () => {
