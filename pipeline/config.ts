@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ProoflineError } from './errors.ts';
+import { BuildConfigSchema } from './build/build-config.ts';
 import { SamplerConfigSchema } from './sample/sampler-config.ts';
+import { S3ConfigSchema } from './sinks/s3-config.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -73,6 +75,10 @@ export const ConfigSchema = z
   .object({
     lean: LeanConfigSchema.default(LeanConfigSchema.parse({})),
     sampler: SamplerConfigSchema,
+    /** `proofline build` (pipeline/build/build-config.ts). */
+    build: BuildConfigSchema.default(BuildConfigSchema.parse({})),
+    /** S3-compatible stores for outputs and problem sets (pipeline/sinks/s3-config.ts). */
+    s3: S3ConfigSchema.default(S3ConfigSchema.parse({})),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
       .default({ level: 'info' }),

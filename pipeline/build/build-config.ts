@@ -72,16 +72,3 @@ export const BuildConfigSchema = z
   .strict();
 
 export type BuildConfig = z.infer<typeof BuildConfigSchema>;
-
-/** `s3:` — settings for S3-compatible stores; credentials always come from the SDK's default chain. */
-export const S3ConfigSchema = z
-  .object({
-    /** null = the SDK's own resolution (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then AWS). */
-    endpoint: z.string().url().nullable().default(null),
-    /** null = true when an endpoint is set (MinIO, Ceph, s3rver), false otherwise. */
-    force_path_style: z.boolean().nullable().default(null),
-    region: z.string().min(1).nullable().default(null),
-  })
-  .strict();
-
-export type S3Config = z.infer<typeof S3ConfigSchema>;

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { describeIssue } from '../config.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 
@@ -12,25 +10,25 @@ export interface InvalidProblemLine {
 export interface ValidatedProblems {
   valid: number;
   invalid: InvalidProblemLine[];
-  /** sha256 of the input bytes as read: recorded with the run, and a rerun must see the same set. */
+  /** sha256 over the lines read (each + `\n`): recorded with the run, and a rerun must see the same set. */
   sha256: string;
 }
 
 /**
- * Reads a problems JSONL stream line by line and validates each line as `check` does: a bad line
+ * Reads the lines of a problems JSONL file (pipeline/sinks/read-object-lines.ts: local, gz or S3) and validates each line as `check` does: a bad line
  * (not JSON, not a Problem, a repeated id) is reported with its number and what was expected;
  * blank lines are skipped. Nothing is dropped silently: the caller either stops on `invalid` or
  * reports and counts it (`--skip-invalid`). Valid problems are handed to `onValid` as they are read
  * (memory stays flat in the number of problems; only the ids are kept, to find duplicates).
  */
-export async function validateProblems(input: Readable, onValid: (problem: { id: string; line: number; json: string }) => void): Promise<ValidatedProblems> {
+export async function validateProblems(lines: AsyncIterable<string>, onValid: (problem: { id: string; line: number; json: string }) => void): Promise<ValidatedProblems> {
   const hash = createHash('sha256');
-  input.on('data', (chunk: Buffer | string) => hash.update(chunk));
   let valid = 0;
   const invalid: InvalidProblemLine[] = [];
   const firstLineOf = new Map<string, number>();
   let line = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+  for await (const raw of lines) {
+    hash.update(`${raw}\n`);
     line += 1;
     if (raw.trim() === '') continue;
     let json: unknown;

@@ -1,0 +1,147 @@
+import { encodeJsonlGz } from '../exports/jsonl-gz.ts';
+import { EXPORT_TARGETS, type ExportsConfig, problemExportRows } from '../exports/export-catalog.ts';
+import { type PartInfo, PartWriter } from '../exports/part-writer.ts';
+import type { PromptTemplate } from '../sample/prompt.ts';
+import type { PriceTable } from '../sample/sampling-stats.ts';
+import type { CanonicalRecord } from '../schemas/canonical-record.ts';
+import type { CompletionRecord } from '../schemas/completion.ts';
+import type { Problem } from '../schemas/problem.ts';
+import { toRewardRecord } from '../schemas/reward-record.ts';
+import type { Verdict } from '../schemas/verdict.ts';
+import type { Sink } from '../sinks/sink.ts';
+import { type RunIdentity, toCanonicalRecord } from './canonical.ts';
+import { type CardPart, renderDatasetCard } from './dataset-card.ts';
+import { decideHoldout, type EvalIndex } from './decontaminate.ts';
+import type { RunJournal } from './journal.ts';
+import { RunStats, type RunStatsJson } from './run-stats.ts';
+import { assignSplit } from './splits.ts';
+import { sha256Hex, statementHash } from './statement-fingerprint.ts';
+
+export const MANIFEST_SCHEMA = 'proofline-run-manifest/v1';
+
+export interface FinalizeOptions {
+  journal: RunJournal;
+  /** The output root: parts go under `runs/<run-id>/`, `latest.json` at the root. */
+  sink: Sink;
+  n: number;
+  run: RunIdentity;
+  template: PromptTemplate;
+  splits: { validation_fraction: number; salt: string };
+  holdOutEvalSets: boolean;
+  evalIndex: EvalIndex;
+  exports: ExportsConfig;
+  rowsPerPart: number;
+  provenance: { toolchain: { lean: string; mathlib_rev: string | null; checker_version: string }; policy: { name: string; version: string }; problems_sha256: string };
+  price: PriceTable | null;
+  now?: () => Date;
+}
+
+export interface FinalizeResult {
+  status: 'complete' | 'partial';
+  manifestKey: string;
+  stats: RunStatsJson;
+  /** Candidates with no completion (sampling failed past its retries): not in the records. */
+  missingCandidates: number;
+}
+
+/**
+ * Writes a run's outputs from its journal, in problem order, so the same journal always gives the
+ * same parts: canonical records (the source of truth), reward records, every export, stats.json
+ * and the dataset card; stale parts of an earlier attempt are removed; `manifest.json` is written
+ * LAST with every part's size and sha256 (the commit marker); then `latest.json` — only for a
+ * complete run (no missing candidate, no checker error), so `latest` never points at a partial one.
+ */
+export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeResult> {
+  const { sink, run } = options;
+  const runDir = `runs/${run.runId}`;
+  const put = (key: string, body: Uint8Array) => sink.put(key, body);
+  const writer = (prefix: string, extension: 'parquet' | 'jsonl.gz', encode: (rows: unknown[]) => Uint8Array) =>
+    new PartWriter<unknown>({ keyPrefix: `${runDir}/${prefix}`, extension, encode, rowsPerPart: options.rowsPerPart, put });
+  const records = writer('records/part', 'jsonl.gz', encodeJsonlGz);
+  const rewards = writer('rewards/part', 'jsonl.gz', encodeJsonlGz);
+  const exportWriters = new Map<string, { writer: PartWriter<unknown>; card: Omit<CardPart, 'key' | 'rows' | 'bytes'> }>();
+  const stats = new RunStats();
+  let missingCandidates = 0;
+
+  let problemIndex = 0;
+  for (const row of options.journal.problems()) {
+    const problem = JSON.parse(row.json) as Problem;
+    const hash = statementHash(problem.formal_statement);
+    const placement = { split: assignSplit(hash, options.splits), heldOut: decideHoldout(problem, options.evalIndex, { hold_out_eval_sets: options.holdOutEvalSets }) };
+    const candidates = options.journal.candidatesOf(row.seq);
+    const canonical: CanonicalRecord[] = [];
+    for (let sampleIndex = 0; sampleIndex < options.n; sampleIndex += 1) {
+      const candidate = candidates.get(sampleIndex);
+      if (candidate === undefined || candidate.outcome === null) {
+        missingCandidates += 1;
+        continue;
+      }
+      const outcome = candidate.outcome.kind === 'verdict' ? { verdict: candidate.outcome.verdict as Verdict } : { error: candidate.outcome.error as CanonicalRecord['error'] & object };
+      const record = toCanonicalRecord(problem, candidate.completion as CompletionRecord, outcome, { template: options.template, placement, run });
+      canonical.push(record);
+      stats.recordCandidate(record);
+      await records.write(record);
+      await rewards.write(toRewardRecord(record));
+    }
+    const exported = problemExportRows(canonical, options.exports, problemIndex);
+    problemIndex += 1;
+    if (exported === null) continue;
+    for (const target of EXPORT_TARGETS) {
+      const rows = exported.rows.get(target.export);
+      if (rows === undefined || rows.length === 0) continue;
+      const id = `${target.dir}/${exported.split}`;
+      let entry = exportWriters.get(id);
+      if (entry === undefined) {
+        entry = { writer: writer(`${target.dir}/${exported.split}`, target.format, target.encode), card: { export: target.export, format: target.format, dir: target.dir, split: exported.split } };
+        exportWriters.set(id, entry);
+      }
+      for (const exportRow of rows) await entry.writer.write(exportRow);
+      if (target.format === 'jsonl.gz') stats.recordExportRows(target.export, exported.split, rows.length);
+    }
+  }
+
+  const cardParts: CardPart[] = [];
+  const addParts = (parts: PartInfo[], card: Omit<CardPart, 'key' | 'rows' | 'bytes'>): void => {
+    for (const part of parts) cardParts.push({ ...card, key: part.key.slice(runDir.length + 1), rows: part.rows, bytes: part.bytes, sha256: part.sha256 } as CardPart & { sha256: string });
+  };
+  addParts(await records.finish(), { export: 'records', format: 'jsonl.gz', dir: 'records', split: null });
+  addParts(await rewards.finish(), { export: 'rewards', format: 'jsonl.gz', dir: 'rewards', split: null });
+  for (const { writer: w, card } of exportWriters.values()) addParts(await w.finish(), card);
+
+  const statsJson = stats.toJSON({ price: options.price });
+  const status = missingCandidates === 0 && statsJson.counters.by_kind.error === 0 ? 'complete' : 'partial';
+  const statsPart = await sink.put(`${runDir}/stats.json`, `${JSON.stringify({ ...statsJson, missing_candidates: missingCandidates, status }, null, 2)}\n`);
+  const card = renderDatasetCard({
+    name: run.dataset, runId: run.runId, configHash: run.configHash,
+    toolchain: options.provenance.toolchain, policy: options.provenance.policy, models: [], stats: statsJson, parts: cardParts,
+  });
+  const readme = await sink.put(`${runDir}/README.md`, card);
+
+  const manifestKey = `${runDir}/manifest.json`;
+  const keep = new Set([...cardParts.map((p) => `${runDir}/${p.key}`), statsPart.key, readme.key, manifestKey]);
+  for (const key of await sink.list(`${runDir}/`)) if (!keep.has(key)) await sink.delete(key); // parts of an earlier, larger attempt
+
+  const manifest = {
+    schema: MANIFEST_SCHEMA,
+    run_id: run.runId,
+    dataset: run.dataset,
+    status,
+    config_hash: run.configHash,
+    problems_sha256: options.provenance.problems_sha256,
+    toolchain: options.provenance.toolchain,
+    policy: options.provenance.policy,
+    committed_at: (options.now ?? (() => new Date()))().toISOString(),
+    counts: { problems: statsJson.summary.problems, candidates: statsJson.counters.candidates, missing_candidates: missingCandidates, ...statsJson.counters.by_kind },
+    parts: cardParts,
+    files: [
+      { key: 'stats.json', bytes: statsPart.bytes, sha256: statsPart.sha256 },
+      { key: 'README.md', bytes: readme.bytes, sha256: readme.sha256 },
+    ],
+  };
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  await sink.put(manifestKey, manifestText);
+  if (status === 'complete') {
+    await sink.put('latest.json', `${JSON.stringify({ run_id: run.runId, manifest: manifestKey, manifest_sha256: sha256Hex(manifestText), committed_at: manifest.committed_at }, null, 2)}\n`);
+  }
+  return { status, manifestKey, stats: statsJson, missingCandidates };
+}
