@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cli, RECORDED_LEAN_HOME, readLines, strictCases, workDir, writeInput } from './cli-kit.ts';
 
-describe('proofline lint', () => {
+describe('proofline lint', { timeout: 120_000 }, () => {
   it('stops on a bad line with its number and what was expected, and checks nothing', async () => {
     const dir = await workDir();
     const input = await writeInput(dir, [strictCases[0]!.input, { id: 'bad', header: '', formal_statement: 'theorem t : True := trivial', completion: '' }, '{not json']);
@@ -29,7 +29,7 @@ describe('proofline lint', () => {
   });
 });
 
-describe('proofline check (recorded Lean)', () => {
+describe('proofline check (recorded Lean)', { timeout: 180_000 }, () => {
   const env = { PROOFLINE_LEAN_HOME: RECORDED_LEAN_HOME, PROOFLINE_CONFIG__lean__timeout_ms: '8000' };
 
   it('writes verdicts in input order, then a rerun checks nothing twice', async () => {

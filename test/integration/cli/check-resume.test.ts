@@ -35,7 +35,8 @@ async function expectOneLinePerId(out: string, expected = ids): Promise<Record<s
   return lines;
 }
 
-describe('proofline check --out resume keys (recorded Lean)', () => {
+// Each test runs the CLI two or three times; on a loaded 2-core machine one run can take ~10 s.
+describe('proofline check --out resume keys (recorded Lean)', { timeout: 180_000 }, () => {
   it('skips every line when nothing changed, and writes the same keys', async () => {
     const { input, out } = await firstRun('check');
     const before = await readFile(out, 'utf8');
@@ -138,10 +139,13 @@ describe('proofline check --out resume keys (recorded Lean)', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     const lines = await expectOneLinePerId(out, slowInputs.map((i) => i.id));
     for (const line of lines) expect(line.provenance === undefined || (line.provenance as { confirmed: boolean }).confirmed === (line.kind === 'accepted')).toBe(true);
+    // Every line now carries this run's key: one more run redoes nothing.
+    const settled = await cli(['check', '--input', input, '--out', out], env);
+    expect([resumed(settled.stderr), redone(settled.stderr)]).toEqual([slowInputs.length, 0]);
   });
 });
 
-describe('proofline lint --out resume keys', () => {
+describe('proofline lint --out resume keys', { timeout: 120_000 }, () => {
   it('skips unchanged lines and redoes them under another policy', async () => {
     const { input, out } = await firstRun('lint');
     const same = await cli(['lint', '--input', input, '--out', out], env);
@@ -150,7 +154,7 @@ describe('proofline lint --out resume keys', () => {
     expect(other.code, other.stderr).toBe(0);
     expect([resumed(other.stderr), redone(other.stderr)]).toEqual([0, 3]);
     const lines = await expectOneLinePerId(out);
-    expect(lines.every((l) => l.policy === 'standard@1')).toBe(true);
+    for (const line of lines) expect(line.policy).toMatch(/^standard@/);
   });
 
   it('a lint rejection in the file is not taken as a check verdict', async () => {

@@ -33,7 +33,7 @@ const row = (rows: Row[], name: string): Row => {
   return found!;
 };
 
-describeBwrap('proofline doctor: Lean and the bwrap sandbox', () => {
+describeBwrap('proofline doctor: Lean and the bwrap sandbox', { timeout: 120_000 }, () => {
   it('reports every row ok with the recorded-Lean home and bwrap, and exits 0', async () => {
     const { code, rows } = await doctor(['--sandbox', 'bwrap'], leanEnv);
     expect(code, JSON.stringify(rows, null, 1)).toBe(0);
@@ -70,7 +70,7 @@ describeBwrap('proofline doctor: Lean and the bwrap sandbox', () => {
   });
 });
 
-describe('proofline doctor: no Lean home', () => {
+describe('proofline doctor: no Lean home', { timeout: 120_000 }, () => {
   it('fails the Lean home row with LEAN_NOT_FOUND and the install command, skips what needs it, and exits 1', async () => {
     const dir = await workDir();
     const { code, rows } = await doctor(['--sandbox', 'none'], { ...cleanAws, PROOFLINE_LEAN_HOME: join(dir, 'no-lean') });
@@ -82,7 +82,7 @@ describe('proofline doctor: no Lean home', () => {
   });
 });
 
-describe('proofline doctor: AWS (loopback only)', () => {
+describe('proofline doctor: AWS (loopback only)', { timeout: 120_000 }, () => {
   let server: Server | null = null;
   afterEach(async () => {
     await new Promise<void>((resolve) => (server === null ? resolve() : server.close(() => resolve())));
