@@ -91,7 +91,7 @@ export const runSample: Command = async (context) => {
 };
 
 /** The API key for an OpenAI-compatible server, from the env var the config names. */
-function readApiKey(config: SamplerConfig, env: Record<string, string | undefined>): string | null {
+export function readApiKey(config: SamplerConfig, env: Record<string, string | undefined>): string | null {
   const name = config.kind === 'openai' ? config.openai?.api_key_env ?? null : null;
   if (name === null) return null;
   const value = env[name];
