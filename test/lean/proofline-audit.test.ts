@@ -3,6 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leanSandboxSpec } from '../../pipeline/lean/lean-environment.ts';
+import { runLeanProcess, type RunResult } from '../../pipeline/lean/lean-process.ts';
+import { createNoneDriver } from '../../pipeline/lean/sandbox/none-driver.ts';
 import type { Toolchain } from '../../pipeline/lean/toolchain.ts';
 import { findRealToolchain } from './real-lean.setup.ts';
 
@@ -22,7 +25,20 @@ const CANDIDATES: Record<string, string> = {
   CandInstance: 'instance (priority := high) sneakyAdd : Add Nat := ⟨fun a b => Nat.add a b⟩\n\ntheorem audit_target : (1 : Nat) + 1 = 2 := by decide',
   CandMissing: 'theorem something_else : (1 : Nat) + 1 = 2 := by decide',
   CandAxiom: 'axiom audit_target : (1 : Nat) + 1 = 2',
+  // Imports a module the reference does not (compiled above it: object keys keep their order).
+  CandExtraImport: 'import CandHonest\n\ntheorem audit_target : (1 : Nat) + 1 = 2 := by decide',
 };
+/** A target whose name needs escaping: passed and echoed as `«1st_thm»`. */
+const ESCAPED: Record<string, string> = {
+  RefEscaped: 'theorem «1st_thm» : (1 : Nat) + 1 = 2 := by sorry',
+  CandEscaped: 'theorem «1st_thm» : (1 : Nat) + 1 = 2 := by decide',
+};
+/**
+ * Peak RSS of the auditor over the candidate's own compile (both sampled by the process layer): it
+ * imports the header once, like the compile, so it must stay near it — two imports would double it.
+ */
+const AUDIT_MEMORY_FACTOR = 1.3;
+const AUDIT_MEMORY_SLACK_MB = 64;
 
 interface Run {
   code: number | null;
@@ -59,7 +75,7 @@ async function audit(candidate: string): Promise<Record<string, unknown>> {
 describe.skipIf(toolchain === null)('proofline-audit on real compiled modules', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'proofline-audit-'));
-    const modules: Record<string, string> = { Reference: REFERENCE, ...CANDIDATES };
+    const modules: Record<string, string> = { Reference: REFERENCE, ...CANDIDATES, ...ESCAPED };
     for (const [name, text] of Object.entries(modules)) {
       await writeFile(join(workDir, `${name}.lean`), `${text}\n`);
       const compiled = await run(toolchain!.leanBin, ['-R', workDir, '-o', join(workDir, `${name}.olean`), join(workDir, `${name}.lean`)], {
@@ -101,6 +117,34 @@ describe.skipIf(toolchain === null)('proofline-audit on real compiled modules', 
     const report = await audit('CandAxiom');
     expect(report).toMatchObject({ found: true, kind: 'axiom', type_matches: true });
     expect(report.axioms).toEqual(['audit_target']);
+  });
+
+  it('reports a candidate that imports other modules than the reference, without importing it', async () => {
+    expect(await audit('CandExtraImport')).toMatchObject({ imports_match: false, extra_imports: ['CandHonest'], missing_imports: [], found: false });
+    expect(await audit('CandHonest')).toMatchObject({ imports_match: true, extra_imports: [], missing_imports: [] });
+  });
+
+  it('parses an escaped --target as a Lean name and echoes it escaped', async () => {
+    const result = await run(toolchain!.auditBin, ['--candidate', 'CandEscaped', '--reference', 'RefEscaped', '--target', '«1st_thm»', '--search-path', workDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ target: '«1st_thm»', found: true, kind: 'theorem', type_matches: true, imports_match: true });
+  });
+
+  it("stays within the candidate compile's memory: one environment, not two", async () => {
+    const measure = (command: string, args: string[]): Promise<RunResult> =>
+      runLeanProcess(command, args, {
+        driver: createNoneDriver(),
+        spec: leanSandboxSpec(toolchain!, { workDir, memoryLimitMb: 16_384, extraLeanPath: [workDir] }),
+        timeoutMs: 300_000,
+        memoryLimitMb: 16_384,
+        rssPollMs: 20,
+      });
+    const compiled = await measure(toolchain!.leanBin, ['-R', workDir, '-o', join(workDir, 'Measured.olean'), join(workDir, 'CandHonest.lean')]);
+    expect(compiled.exitCode, compiled.stderr).toBe(0);
+    const audited = await measure(toolchain!.auditBin, ['--candidate', 'CandHonest', '--reference', 'Reference', '--target', 'audit_target', '--search-path', workDir]);
+    expect(audited.exitCode, audited.stderr).toBe(0);
+    console.info(`proofline-audit peak RSS ${audited.peakRssMb} MiB; candidate compile ${compiled.peakRssMb} MiB`);
+    expect(audited.peakRssMb).toBeLessThanOrEqual(compiled.peakRssMb * AUDIT_MEMORY_FACTOR + AUDIT_MEMORY_SLACK_MB);
   });
 
   it('passes kernel replay (leanchecker) of an honest module', async () => {
