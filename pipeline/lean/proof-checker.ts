@@ -169,9 +169,8 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('no_proof', 'L0', extracted.detail, VerdictCache.key([...keyBase, 'no_proof', request.completion]));
     }
-    // TODO(#6): `extracted.preamble` once extraction returns it (restated open/set_option lines).
-    const preamble = (extracted as { preamble?: string }).preamble ?? '';
-    const cacheKey = VerdictCache.key([...keyBase, preamble, extracted.auxiliary, extracted.proof]);
+    // The preamble (restated `open`/`set_option` lines, applied with `in`) is part of what Lean sees.
+    const cacheKey = VerdictCache.key([...keyBase, extracted.preamble, extracted.auxiliary, extracted.proof]);
     if (extracted.auxiliary.trim() !== '' && !deps.policy.allow_auxiliary) {
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('banned_construct', 'L0', `Policy ${policyId(deps.policy)} allows only a proof body, but the completion declares auxiliary code before the theorem`, cacheKey);
@@ -179,11 +178,10 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     const candidate = assembleCandidate(request, extracted);
     timings.l0_ms = performance.now() - l0Start;
     const l1Start = performance.now();
-    const parts = { preamble, auxiliary: extracted.auxiliary, proof: extracted.proof };
-    const lint = lintCandidate(parts, deps.policy);
+    const lint = lintCandidate({ preamble: extracted.preamble, auxiliary: extracted.auxiliary, proof: extracted.proof }, deps.policy);
     timings.l1_ms = performance.now() - l1Start;
     if (!lint.ok) return rejectEarly('banned_construct', 'L1', lint.detail, cacheKey);
-    return { kind: 'candidate', candidate, cacheKey, modelText: `${extracted.auxiliary}\n${extracted.proof}` };
+    return { kind: 'candidate', candidate, cacheKey, modelText: `${extracted.preamble}\n${extracted.auxiliary}\n${extracted.proof}` };
   }
 
   return {

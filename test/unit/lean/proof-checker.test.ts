@@ -80,4 +80,16 @@ describe('createProofChecker', () => {
     expect((await checker.check(request)).cached).toBe(true);
     expect(calls).toBe(1);
   });
+
+  it('keys cached verdicts on the preamble: the same proof under a restated set_option line is checked again', async () => {
+    const bodies: string[] = [];
+    const checker = checkerWith(async (candidate, budget) => {
+      bodies.push(candidate.body);
+      return accepting(candidate, budget);
+    });
+    const plain = await checker.check({ ...problem, completion: '```lean4\ntheorem t (n : Nat) : n + 0 = n := by\n  simp\n```' });
+    const withPreamble = await checker.check({ ...problem, completion: '```lean4\nset_option maxHeartbeats 400000\n\ntheorem t (n : Nat) : n + 0 = n := by\n  simp\n```' });
+    expect([plain.cached, withPreamble.cached]).toEqual([false, false]);
+    expect(bodies[1]).toContain('set_option maxHeartbeats 400000 in');
+  });
 });
