@@ -2,6 +2,7 @@ import { ProoflineError } from '../pipeline/errors.ts';
 import type { Command, CommandContext } from './command-context.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  build: { summary: 'run a dataset build (sample → check → records, exports, manifest): --config FILE.yaml [--out DIR|s3://…]', load: async () => (await import('./commands/build.ts')).runBuild },
   check: { summary: 'check proofs with Lean (L0-L3): --input FILE.jsonl [--out verdicts.jsonl]', load: async () => (await import('./commands/check.ts')).runCheck },
   lint: { summary: 'lexical prefilter (L0-L1, no Lean needed): --input FILE.jsonl [--out FILE]', load: async () => (await import('./commands/lint.ts')).runLint },
   doctor: { summary: 'report whether everything check (and sampling, when configured) needs works: [--json] [--s3 s3://bucket/prefix]', load: async () => (await import('./commands/doctor.ts')).runDoctorCommand },
