@@ -202,7 +202,8 @@ function rejectUnsettled(compile: CandidateCompile): Decision {
   if (compile.outcome === 'timeout') return reject('timeout', `The fresh compile ${how}, again on a second fresh process`);
   if (compile.outcome === 'memory') return reject('memory_limit', `The fresh compile ${how}, again on a second fresh process`);
   // The reference compile (same header, same sandbox) has just succeeded: it is the canary.
-  return reject('crashes_lean', `The fresh compile ${how}, again on a second fresh process, while the reference statement compiled cleanly in the same sandbox: ${compile.result.stderr.trim().split('\n').at(-1)?.slice(0, 300) ?? ''}`);
+  const lastWords = compile.result.stderr.trim().split('\n').at(-1)?.slice(0, 300) ?? '';
+  return reject('crashes_lean', `The fresh compile ${how}, again on a second fresh process, while the reference statement compiled cleanly in the same sandbox${lastWords === '' ? '' : `: ${lastWords}`}`);
 }
 
 /** Two fresh compiles disagree: machine load, not the proof, decided at least one of them. */
