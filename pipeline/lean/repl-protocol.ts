@@ -75,9 +75,16 @@ export const MAX_REPL_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export type ReplDecoderEvent =
   | { kind: 'value'; value: unknown }
-  | { kind: 'error'; error: ProoflineError }
-  /** A response grew past the cap; the rest of it (up to its blank line) is dropped unread. */
-  | { kind: 'overflow'; bytes: number };
+  | {
+      kind: 'error';
+      error: ProoflineError;
+      /**
+       * Set when a response grew past the cap (bytes received when it was cut): the rest of it, up
+       * to its blank line, is dropped unread. Lean printed it, so a caller may treat it as output
+       * of the candidate's making rather than as a broken process.
+       */
+      overflowBytes?: number;
+    };
 
 export interface ReplResponseDecoderOptions {
   /** Default MAX_REPL_RESPONSE_BYTES. */
@@ -90,8 +97,8 @@ const NEWLINE = 0x0a;
  * Incremental decoder for the REPL's stdout. Feed it chunks split anywhere (also inside a
  * multi-byte UTF-8 character: lines are cut on raw bytes and decoded whole); every
  * blank-line-terminated block comes back as one event. A block that is not JSON, or an empty
- * block (the REPL printed nothing, as `rw?` did in Kimina #66), is an error EVENT, and a block
- * past `maxResponseBytes` an overflow EVENT: nothing here throws, and nothing grows without bound,
+ * block (the REPL printed nothing, as `rw?` did in Kimina #66), is an error EVENT, and so is a block
+ * past `maxResponseBytes` (marked `overflowBytes`): nothing here throws, and nothing grows without bound,
  * so it is safe to call from a stream 'data' handler. Work is linear in the bytes received.
  */
 export class ReplResponseDecoder {
@@ -155,7 +162,11 @@ export class ReplResponseDecoder {
     this.#partial.push(piece);
     this.#partialBytes += piece.length;
     if (this.#blockBytes + this.#partialBytes > this.#maxResponseBytes) {
-      events.push({ kind: 'overflow', bytes: this.#blockBytes + this.#partialBytes });
+      const bytes = this.#blockBytes + this.#partialBytes;
+      const error = new ProoflineError('LEAN_OUTPUT_UNPARSEABLE', `Expected a REPL response of at most ${this.#maxResponseBytes} bytes, got ${bytes} bytes and more`, {
+        details: { bytes, maxResponseBytes: this.#maxResponseBytes },
+      });
+      events.push({ kind: 'error', error, overflowBytes: bytes });
       this.#resetBlock();
       this.#isDiscarding = true;
       this.#isDiscardedLineBlank = false;

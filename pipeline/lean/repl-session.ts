@@ -194,14 +194,14 @@ export class ReplSession {
         this.#isUsable = false;
         continue;
       }
-      if (event.kind === 'error') {
-        pending.reject(event.error);
-        continue;
-      }
-      if (event.kind === 'overflow') {
+      if (event.kind === 'error' && event.overflowBytes !== undefined) {
         // Never buffer the rest: kill the process now; only this check is affected.
         this.#abandon();
         pending.resolve({ kind: 'output_limit' });
+        continue;
+      }
+      if (event.kind === 'error') {
+        pending.reject(event.error);
         continue;
       }
       try {
