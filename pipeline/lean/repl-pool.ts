@@ -27,7 +27,9 @@ export interface ReplPoolStats {
 /**
  * Long-lived REPL processes keyed by header. A candidate always runs on its session's header env,
  * never on a previous candidate's env. Sessions are recycled after `maxChecksPerProcess` checks or
- * above `maxRssMb` (the REPL never frees environments); killed sessions are never reused.
+ * above `maxRssMb` (the REPL never frees environments); killed sessions are never reused, and
+ * neither is one that elaborated a candidate's auxiliary code (`retire`: attributes, instances or
+ * elaboration-time code may outlive that command and act on later candidates).
  */
 export class ReplPool {
   readonly #options: ReplPoolOptions;
