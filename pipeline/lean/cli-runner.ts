@@ -26,6 +26,9 @@ export interface CliRunnerOptions {
   extraEnv?: Readonly<Record<string, string>>;
 }
 
+/** Headers whose import time is remembered (datasets use a handful; a long-lived server must not grow). */
+const MAX_MEASURED_HEADERS = 256;
+
 /** One `lean --json` run: what it reported, or it died (signal, odd exit) while on the candidate. */
 type Attempt = { kind: 'result'; result: ElaborationResult } | { kind: 'crashed'; error: ProoflineError };
 
@@ -78,6 +81,7 @@ export class CliRunner implements ElaborationRunner {
     let measured = this.#headerImportMs.get(header);
     if (measured === undefined) {
       measured = this.#compileHeader(header, budget);
+      if (this.#headerImportMs.size >= MAX_MEASURED_HEADERS) this.#headerImportMs.delete(this.#headerImportMs.keys().next().value!);
       this.#headerImportMs.set(header, measured);
       measured.catch((error: unknown) => {
         if (!(error instanceof ProoflineError) || error.retryable) this.#headerImportMs.delete(header);
