@@ -3,18 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3rver, type S3rverServer } from '../../helpers/s3rver-server.ts';
-import { buildSummary, readCommittedRun, recordSet, runBuildToEnd, writeBuildConfig, writeProblemSet } from './robustness-kit.ts';
+import { startS3rver, type S3rverServer } from '../../helpers/s3rver-server.ts';
+import { buildSummary, journalCounts, S3_ENV, readCommittedRun, recordSet, runBuildToEnd, writeBuildConfig, writeProblemSet } from './robustness-kit.ts';
+import { startS3Proxy } from './s3-proxy.ts';
 
-/** Credentials reach the build only through the SDK's default chain: the environment. */
-export const S3_ENV = {
-  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/nonexistent/aws-config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-  AWS_PROFILE: '',
-};
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -83,5 +75,47 @@ describe('proofline build to s3:// on a loopback S3 server (s3rver)', { timeout:
     expect(keys).toContain('nightly/v1/runs/e2e/manifest.json');
     expect(keys.every((k) => k === 'nightly/v1/latest.json' || k.startsWith('nightly/v1/runs/e2e/'))).toBe(true);
     expect(s3Run.latest).toMatchObject({ run_id: 'e2e', manifest: 'runs/e2e/manifest.json', manifest_sha256: sha256(s3Run.objects.get('manifest.json')!) });
+  });
+
+  it('the store going away while finalize uploads: retried, then a clear failure naming the code and the object, no manifest; after a restart the rerun completes', async () => {
+    const set = await writeProblemSet({ n: 1, maxProblems: 6 });
+    const bucket = await s3.createBucket();
+    const proxy = await startS3Proxy({ port: s3.port });
+    const partPath = `/${bucket}/gone/runs/r3/records/part-00000.jsonl.gz`;
+    let gone = false;
+    proxy.decide = (method, path) => {
+      if (!gone && method === 'PUT' && path.startsWith(partPath)) {
+        gone = true;
+        void s3.stop(); // the store really goes away; until it has, the proxy resets every connection itself
+      }
+      return gone ? 'reset' : 'forward';
+    };
+    try {
+      const s3Section = { region: 'us-east-1', force_path_style: true, checksums: 'when_required', max_attempts: 3, connect_timeout_ms: 2000 };
+      const viaProxy = await writeBuildConfig(set, 'proxy', { output: `s3://${bucket}/gone`, s3: { ...s3Section, endpoint: proxy.endpoint } });
+      const failed = await runBuildToEnd(['--config', viaProxy, '--run-id', 'r3'], S3_ENV);
+      expect(failed.code, failed.stderr).toBe(1);
+      // The message names the code, the object and that it was retried.
+      expect(failed.stderr).toMatch(new RegExp(`OUTPUT_WRITE_FAILED: S3 put of s3://${bucket}/gone/runs/r3/records/part-00000\\.jsonl\\.gz: expected the object stored \\(\\d+ bytes\\), got \\w+.* after 3 attempts; retryable`));
+      expect(proxy.requests.filter((r) => r.startsWith(`PUT ${partPath}`))).toHaveLength(3);
+      // Everything checked is journaled: the rerun only has to write.
+      expect(journalCounts(join(set.dir, 'state', 'r3', 'journal.sqlite'))).toMatchObject({ candidates: set.problems.length, pending: 0, error: 0 });
+
+      await s3.restart();
+      const readOptions = { s3: s3.s3Config({ force_path_style: true, checksums: 'when_required' }), ...s3.sinkDeps };
+      expect(await readCommittedRun(`s3://${bucket}/gone`, 'r3', readOptions)).toBeNull(); // no manifest: not a dataset
+
+      const direct = await writeBuildConfig(set, 'direct', { output: `s3://${bucket}/gone`, s3: { ...s3Section, endpoint: s3.endpoint } });
+      const rerun = await runBuildToEnd(['--config', direct, '--run-id', 'r3'], S3_ENV);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const committed = (await readCommittedRun(`s3://${bucket}/gone`, 'r3', readOptions))!;
+      expect(committed.manifest.status).toBe('complete');
+      expect(committed.records.map((r) => r.id).sort()).toEqual([...set.expected.keys()].sort());
+      expect(committed.latest).toMatchObject({ run_id: 'r3' });
+      expect(buildSummary(rerun.stdout)).toMatchObject({ status: 'complete', sampling: { requests: 0 } });
+    } finally {
+      await proxy.close();
+      await s3.restart();
+    }
   });
 });

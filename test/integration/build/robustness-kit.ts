@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { loadCheckerCases } from '../../contract/proof-checker.cases.ts';
 import { RECORDED_LEAN_HOME, REPO_ROOT } from '../../helpers/recorded-lean-checker.ts';
+import { S3RVER_CREDENTIALS } from '../../helpers/s3rver-server.ts';
 import { decodeJsonlGz } from '../../../pipeline/exports/jsonl-gz.ts';
 import { createSink, type CreateSinkOptions } from '../../../pipeline/sinks/create-sink.ts';
 import { CanonicalRecordSchema } from '../../../pipeline/schemas/canonical-record.ts';
@@ -270,3 +271,13 @@ export function buildSummary(stdout: string): Record<string, unknown> | null {
   const line = stdout.split('\n').filter((l) => l.includes('"build_summary"')).at(-1);
   return line === undefined ? null : (JSON.parse(line) as Record<string, unknown>);
 }
+
+/** Credentials reach the build only through the SDK's default chain: the environment. */
+export const S3_ENV = {
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  AWS_PROFILE: '',
+};
