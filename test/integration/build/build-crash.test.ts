@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,8 @@ import { startS3rver, type S3rverServer } from '../../helpers/s3rver-server.ts';
 import { chatBody, startChatServer, type ChatCall, type ChatReply } from '../sample/chat-completions-server.ts';
 import {
   buildSummary,
+  descendants,
+  processStat,
   journalCounts,
   readCommittedRun,
   recordSet,
@@ -23,6 +26,14 @@ import { startS3Proxy } from './s3-proxy.ts';
  * committed run must hold exactly the records of an uninterrupted run of the same config (ids,
  * verdicts, completion texts, rewards), with nothing paid for or checked twice.
  */
+
+function readCmd(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 200);
+  } catch {
+    return '(gone)';
+  }
+}
 
 /** The last JSON progress line on stderr (printed when the stages stop). */
 function lastProgress(stderr: string): { planned: number; alreadyDone: number; sampled: number; checked: number } {
@@ -143,7 +154,12 @@ describe('proofline build: kill -9 mid-checking, mid-upload, after the parts but
     const total = set.problems.length * set.n;
     const first = spawnBuild(['--config', config, '--run-id', 'b']);
     await waitFor('3 journaled verdicts', () => ((journalCounts(journal)?.verdict ?? 0) >= 3 ? true : undefined), { alive: first, intervalMs: 20 });
+    const leanProcesses = descendants(first.child.pid!);
     await first.kill();
+    // The build's Lean processes (sandboxed REPLs, compiles) do not outlive it.
+    expect(leanProcesses.length, 'expected Lean processes running under the build').toBeGreaterThan(0);
+    await waitFor('the killed build’s Lean processes to exit', () => (leanProcesses.every((pid) => { const s = processStat(pid); return s === null || s.state === 'Z'; }) ? true : undefined), { timeoutMs: 20_000 })
+      .catch((error: Error) => { throw new Error(`${error.message}; still running: ${leanProcesses.filter((pid) => processStat(pid) !== null).map((pid) => `${pid} ${readCmd(pid)}`).join(', ')}`); });
     const atKill = journalCounts(journal)!;
     expect(atKill.verdict, 'killed too late: every candidate was already checked').toBeLessThan(total);
     const before = journaledOutcomes(journal);
