@@ -54,6 +54,10 @@ export interface FinalizeResult {
 export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeResult> {
   const { sink, run } = options;
   const runDir = `runs/${run.runId}`;
+  const manifestKey = `${runDir}/manifest.json`;
+  // A manifest of an earlier (partial) attempt must not stand over parts this attempt rewrites:
+  // until the new manifest is written, the run has none and readers can tell it is not a dataset.
+  await sink.delete(manifestKey);
   const put = (key: string, body: Uint8Array) => sink.put(key, body);
   const writer = (prefix: string, extension: 'parquet' | 'jsonl.gz', encode: (rows: unknown[]) => Uint8Array) =>
     new PartWriter<unknown>({ keyPrefix: `${runDir}/${prefix}`, extension, encode, rowsPerPart: options.rowsPerPart, put });
@@ -117,7 +121,6 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   });
   const readme = await sink.put(`${runDir}/README.md`, card);
 
-  const manifestKey = `${runDir}/manifest.json`;
   const keep = new Set([...cardParts.map((p) => `${runDir}/${p.key}`), statsPart.key, readme.key, manifestKey]);
   for (const key of await sink.list(`${runDir}/`)) if (!keep.has(key)) await sink.delete(key); // parts of an earlier, larger attempt
 
