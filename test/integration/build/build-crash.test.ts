@@ -210,4 +210,27 @@ describe('proofline build: kill -9 mid-checking, mid-upload, after the parts but
       }
     });
   }
+
+  it('after the manifest, before latest.json: the rerun of the committed run still moves latest.json to it', async () => {
+    const proxy = await startS3Proxy({ port: s3.port });
+    proxy.decide = (method, path) => (method === 'PUT' && path.startsWith(`/${bucket}/crash-e/latest.json`) ? 'stall' : 'forward');
+    try {
+      const viaProxy = await writeBuildConfig(set, 'upload-e', { lean, output: `s3://${bucket}/crash-e`, s3: s3Section(proxy.endpoint) });
+      const first = spawnBuild(['--config', viaProxy, '--run-id', 'e'], S3_ENV);
+      await waitFor('the stalled latest.json PUT', () => (proxy.stalled.length > 0 ? true : undefined), { alive: first, timeoutMs: 180_000 });
+      await first.kill();
+      const committed = (await readCommittedRun(`s3://${bucket}/crash-e`, 'e', readOptions()))!;
+      expect(committed.manifest.status).toBe('complete'); // the run is committed…
+      expect(committed.latest).toBeNull(); // …but latest.json never got written
+
+      const direct = await writeBuildConfig(set, 'direct-e', { lean, output: `s3://${bucket}/crash-e`, s3: s3Section(s3.endpoint) });
+      const rerun = await runBuildToEnd(['--config', direct, '--run-id', 'e'], S3_ENV);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const after = (await readCommittedRun(`s3://${bucket}/crash-e`, 'e', readOptions()))!;
+      expect(after.latest).toMatchObject({ run_id: 'e', manifest: 'runs/e/manifest.json' });
+      expect(recordSet(after)).toEqual(reference);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
