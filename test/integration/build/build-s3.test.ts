@@ -118,4 +118,31 @@ describe('proofline build to s3:// on a loopback S3 server (s3rver)', { timeout:
       await s3.restart();
     }
   });
+
+  it('a store that stops answering mid-upload: the attempt times out (socket_timeout_ms) and is retried; the build completes', async () => {
+    const set = await writeProblemSet({ n: 1, maxProblems: 3 });
+    const bucket = await s3.createBucket();
+    const proxy = await startS3Proxy({ port: s3.port });
+    const partPath = `/${bucket}/hang/runs/h/records/part-00000.jsonl.gz`;
+    let stalls = 0;
+    proxy.decide = (method, path) => (method === 'PUT' && path.startsWith(partPath) && stalls++ === 0 ? 'stall' : 'forward');
+    try {
+      const config = await writeBuildConfig(set, 'hang', {
+        output: `s3://${bucket}/hang`,
+        s3: { endpoint: proxy.endpoint, region: 'us-east-1', force_path_style: true, checksums: 'when_required', max_attempts: 3, socket_timeout_ms: 3000 },
+      });
+      const started = Date.now();
+      const run = await runBuildToEnd(['--config', config, '--run-id', 'h'], S3_ENV, 150_000);
+      expect(run.code, run.stderr).toBe(0);
+      expect(proxy.stalled).toHaveLength(1);
+      expect(proxy.requests.filter((r) => r.startsWith(`PUT ${partPath}`))).toHaveLength(2);
+      const readOptions = { s3: s3.s3Config({ force_path_style: true, checksums: 'when_required' }), ...s3.sinkDeps };
+      const committed = (await readCommittedRun(`s3://${bucket}/hang`, 'h', readOptions))!;
+      expect(committed.manifest.status).toBe('complete');
+      expect(committed.records).toHaveLength(set.problems.length);
+      expect(Date.now() - started).toBeLessThan(150_000);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
