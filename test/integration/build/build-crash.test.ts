@@ -124,6 +124,50 @@ describe('proofline build: kill -9 mid-sampling (openai sampler on loopback)', {
   });
 });
 
+describe('proofline build: SIGTERM mid-sampling (a graceful stop)', { timeout: 240_000 }, () => {
+  it('stops promptly with exit 1 and a rerun hint, commits nothing, leaves no Lean process; the rerun completes without asking for any answered sample again', async () => {
+    const set = await writeProblemSet({ n: 2, maxProblems: 4 });
+    let stall = true;
+    const answered = new Map<string, number>();
+    const server = await startChatServer((call): ChatReply => {
+      const user = ((call.body.messages as { role: string; content: string }[]).find((m) => m.role === 'user')?.content) ?? '';
+      const id = set.problems.find((p) => user.includes(p.formal_statement))!.id;
+      const key = `${id}#${call.body.seed as number}`;
+      if (stall && answered.size >= 3) return { hang: true };
+      answered.set(key, (answered.get(key) ?? 0) + 1);
+      return { status: 200, body: chatBody(set.completions.get(key)!) };
+    });
+    try {
+      const config = await writeBuildConfig(set, 'term', {
+        sampler: { kind: 'openai', timeout_ms: 240_000, cache: { enabled: true, dir: join(set.dir, 'cache') }, openai: { base_url: server.url, model: 'served-model', max_concurrency: 2 }, replay: { sources: [] } },
+      });
+      const journal = join(set.dir, 'state', 't', 'journal.sqlite');
+      const first = spawnBuild(['--config', config, '--run-id', 't']);
+      await waitFor('3 journaled completions and a stalled request', () => ((journalCounts(journal)?.candidates ?? 0) >= 3 && server.calls.length > 3 ? true : undefined), { alive: first });
+      const children = descendants(first.child.pid!);
+      first.child.kill('SIGTERM');
+      const timer = setTimeout(() => first.child.kill('SIGKILL'), 60_000);
+      const ended = await first.exited;
+      clearTimeout(timer);
+      expect({ code: ended.code, signal: ended.signal }, ended.stderr).toEqual({ code: 1, signal: null });
+      expect(ended.stderr).toMatch(/interrupted; progress is in .*journal\.sqlite\. Rerun the same command to continue\./);
+      expect(await readCommittedRun(join(set.dir, 'out'), 't')).toBeNull();
+      await waitFor('no process of the stopped build', () => (children.every((pid) => { const s = processStat(pid); return s === null || s.state === 'Z'; }) ? true : undefined), { timeoutMs: 20_000 });
+
+      stall = false;
+      const rerun = await runBuildToEnd(['--config', config, '--run-id', 't']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect([...answered.keys()].sort()).toEqual([...set.completions.keys()].sort());
+      expect([...answered.values()].every((n) => n === 1)).toBe(true);
+      const committed = (await readCommittedRun(join(set.dir, 'out'), 't'))!;
+      expect(committed.manifest.status).toBe('complete');
+      expect(committed.records.map((r) => [r.id, r.completion.text]).sort()).toEqual([...set.completions].sort());
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('proofline build: kill -9 mid-checking, mid-upload, after the parts but before the manifest', { timeout: 300_000 }, () => {
   let set: ProblemSet;
   let s3: S3rverServer;
