@@ -169,8 +169,9 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('no_proof', 'L0', extracted.detail, VerdictCache.key([...keyBase, 'no_proof', request.completion]));
     }
-    // The preamble (restated `open`/`set_option` lines, applied with `in`) is part of what Lean sees.
-    const cacheKey = VerdictCache.key([...keyBase, extracted.preamble, extracted.auxiliary, extracted.proof]);
+    // Everything that shapes what Lean sees: the preamble (restated `open`/`set_option` lines, applied
+    // with `in`), auxiliary code, whether the proof follows `:=` or is a list of equations, the proof.
+    const cacheKey = VerdictCache.key([...keyBase, extracted.preamble, extracted.auxiliary, extracted.form, extracted.proof]);
     if (extracted.auxiliary.trim() !== '' && !deps.policy.allow_auxiliary) {
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('banned_construct', 'L0', `Policy ${policyId(deps.policy)} allows only a proof body, but the completion declares auxiliary code before the theorem`, cacheKey);
