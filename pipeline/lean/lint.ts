@@ -141,6 +141,11 @@ function scanPart(text: string, part: LintPart, policy: Policy): Violation | nul
   let depth = 0;
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k] as Token;
+    if (t.kind === 'ident' && isInterpolationHead(t.value) && tokens[k + 1]?.kind === 'string') {
+      // Checked before anything else: after such a head the lexer's reading of the string (plain or
+      // interpolated) decides where the code after it starts, and a guess either way can hide code.
+      return violation(t, `${t.value} "…"`, 'interpolated strings are metaprogramming and IO, never part of a proof; they are not allowed because their boundaries decide what L1 sees');
+    }
     if (part === 'proof' && t.column === 0 && depth === 0 && t.line > 1) {
       const found = checkLineAfterProof(tokens, k, blockAtColumnZero);
       if (found !== null) return found;
@@ -180,9 +185,19 @@ function scanPart(text: string, part: LintPart, policy: Policy): Violation | nul
  * declaration (`where`, `termination_by`, `decreasing_by`). A tactic block written at column 0
  * (`by` then tactics in column 0, which Lean accepts) falls back to the command keyword list.
  */
+/**
+ * Heads after which Lean may read a string as interpolated (`s!`, `m!`, `f!`, `println!`,
+ * `panic!`, any `name!`, `dbg_trace`, `throwError`), by the identifier's VALUE, so `«m!»` counts
+ * too: in a file where `«m!»` is an ordinary identifier the lexer's guess would be wrong.
+ */
+function isInterpolationHead(name: string): boolean {
+  return name.endsWith('!') || name === 'dbg_trace' || name === 'throwError';
+}
+
 function checkLineAfterProof(tokens: Token[], k: number, blockAtColumnZero: boolean): Violation | null {
   const t = tokens[k] as Token;
   if (k === 0 || (tokens[k - 1] as Token).line === t.line) return null; // the proof's start, or not first on its line
+  if (t.kind === 'ident' && t.value === '_') return null; // a term-mode `calc` step (`_ = b := …`) may start in column 0
   if (t.kind !== 'ident' && t.kind !== 'hash' && t.value !== '@[') return null;
   if (t.kind === 'ident' && DECLARATION_CONTINUATIONS.has(t.value)) return null;
   if (blockAtColumnZero && t.kind === 'ident' && !COMMAND_KEYWORDS.has(t.value)) return null;

@@ -36,7 +36,7 @@ describe('lintCandidate rejects cheats', () => {
     ['«sorry»', 'by\n  exact «sorry»', 'sorry', 2, 8],
     ['admit', 'by\n  admit', 'admit', 2, 2],
     ['sorryAx', 'by\n  exact sorryAx _ true', 'sorryAx', 2, 8],
-    ['sorry inside an interpolated string', 'by\n  exact (s!"{sorry}").length', 'sorry', 2, 13],
+    ['an interpolated string (its head, before any code in it)', 'by\n  exact (s!"{sorry}").length', 's! "…"', 2, 9],
     ['native_decide', 'by\n  native_decide', 'native_decide', 2, 2],
     ['decide +native', 'by\n  decide +native', '+native', 2, 9],
     ['decide (config := {native := true})', 'by\n  decide (config := { native := true })', 'native :=', 2, 22],
