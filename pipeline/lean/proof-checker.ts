@@ -17,7 +17,7 @@ import type { Toolchain } from './toolchain.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
 /** Bumped whenever a change could turn a verdict around; part of every cache key and verdict. */
-export const CHECKER_VERSION = '0.1.0';
+export const CHECKER_VERSION = '0.2.0';
 
 export interface CheckRequest {
   header: string;
