@@ -110,7 +110,7 @@ export function extractProof(completion: string, formalStatement: string, header
     return { ok: true, auxiliary: '', preamble: '', proof: equationsText(code, first), form: 'equations', reasoning, source: 'body_only', fence };
   }
   if (fence === 'none') {
-    const sentence = proseLine(code, first);
+    const sentence = proseLine(code, first, formalStatement);
     if (sentence !== null) {
       return noProof(`the completion has no code fence and reads as English prose, not Lean (${JSON.stringify(sentence.slice(0, 60))})`, reasoning);
     }
@@ -424,16 +424,27 @@ function modelPrefix(code: string, tokens: Token[], declIndex: number, header: s
 /**
  * The first line of a fence-less completion when it reads as an English sentence, else null.
  * Conservative on purpose (a false no_proof of a real proof is a reward-0 bug): the first token
- * must be a capitalised plain word (`The`, `We`, `I`) followed on the same line by another plain
- * word (`The answer`, `We need`). No Lean tactic starts with a capital letter, and a tactic block
- * that started so would not parse anyway; `Nat.succ_le h` (dotted) and `Or.inl rfl` never match.
+ * must be a capitalised plain word (`The`, `We`, `I`) that is not a name in the trusted statement
+ * (`H hp` applies the hypothesis `H`), the line must have at least three words, and one of them
+ * must be an English function word that is no Lean keyword (`the`, `is`, `we`, `that`, …).
+ * `Nat.succ_le h` (dotted) and `Or.inl rfl` never match.
  */
-function proseLine(code: string, first: Token): string | null {
+function proseLine(code: string, first: Token, formalStatement: string): string | null {
   if (first.kind !== 'ident') return null;
   const lineEnd = code.indexOf('\n', first.start);
   const line = code.slice(first.start, lineEnd < 0 ? code.length : lineEnd).trimEnd();
-  return /^[A-Z][a-z]*(?:'[a-z]+)?,? +[A-Za-z][a-z]*(?:[ ,.:;!?]|$)/u.test(line) ? line : null;
+  if (!/^[A-Z][a-z]*(?:'[a-z]+)?,? +[A-Za-z][a-z]*(?:[ ,.:;!?]|$)/u.test(line)) return null;
+  const words = line.split(/\s+/u).map((w) => w.replace(/[^A-Za-z']/gu, '').toLowerCase());
+  if (words.length < 3 || !words.some((w) => ENGLISH_FUNCTION_WORDS.has(w))) return null;
+  const statementNames = new Set(tokenize(formalStatement).tokens.filter((t) => t.kind === 'ident').map((t) => t.value));
+  return statementNames.has(first.value) ? null : line;
 }
+
+/** Words of English prose that are not Lean syntax (`by`, `at`, `with`, `from`, `in`, `fun` are). */
+const ENGLISH_FUNCTION_WORDS = new Set([
+  'the', 'a', 'an', 'is', 'are', 'was', 'we', 'i', 'to', 'that', 'this', 'of', 'it', 'so', 'since', 'therefore', 'thus',
+  'need', 'can', 'will', 'must', 'should', 'be', 'answer', 'proof', 'problem', 'prove', 'show', 'because', 'not', 'and',
+]);
 
 /**
  * A tactic body as a proof: `by` + the body, re-indented so that its lines form one tactic block.

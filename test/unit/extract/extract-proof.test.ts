@@ -218,3 +218,15 @@ describe('extractProof: target names', () => {
     });
   });
 });
+
+describe('fence-less prose vs. a bare term (review of issue #6)', () => {
+  const statement = 'theorem t (p q : Prop) (H : p → q) (hp : p) : q := by sorry';
+  it.each(['H hp', 'Hpq hp', 'H hp -- apply the hypothesis'])('keeps the bare term %j as a proof', (completion) => {
+    const extracted = extractProof(completion, statement.replace('(H : p → q)', completion.startsWith('Hpq') ? '(Hpq : p → q)' : '(H : p → q)'));
+    expect(extracted.ok).toBe(true);
+  });
+  it.each(['The answer is q, because H maps hp to q.', 'We need to show q; apply H to hp.', 'I could not find a proof of this.'])('rejects the sentence %j as no_proof', (completion) => {
+    const extracted = extractProof(completion, statement);
+    expect(extracted).toMatchObject({ ok: false, reason: 'no_proof' });
+  });
+});
