@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { LeanConfig } from '../config.ts';
+import { openProofChecker } from '../lean/open-checker.ts';
+import { loadPolicy } from '../lean/policy.ts';
+import { CHECKER_VERSION, type ProofChecker } from '../lean/proof-checker.ts';
+import type { ProblemRegistry } from './problem-registry.ts';
+import { createCheckerRewardService, type CheckerRewardService } from './reward-service.ts';
+import type { ServeConfig } from './serve-config.ts';
+
+/**
+ * Opens the checker (fails fast: LEAN_NOT_FOUND, SANDBOX_UNAVAILABLE) and the reward service over
+ * it. `close()` closes the checker; call `service.shutdown()` first.
+ */
+export async function openRewardService(
+  lean: LeanConfig,
+  serve: ServeConfig,
+  options: { repoRoot: string; registry: ProblemRegistry; logger?: Logger | undefined; tmpRoot?: string },
+): Promise<{ service: CheckerRewardService; checker: ProofChecker; close: () => Promise<void> }> {
+  const policy = loadPolicy(lean.policy);
+  const { checker, toolchain } = await openProofChecker(lean, { repoRoot: options.repoRoot, logger: options.logger, ...(options.tmpRoot === undefined ? {} : { tmpRoot: options.tmpRoot }) });
+  const service = createCheckerRewardService(serve, {
+    checker,
+    registry: options.registry,
+    versions: { lean: toolchain.leanVersion, mathlib: toolchain.mathlibRev, checker: CHECKER_VERSION, policy: { name: policy.name, version: policy.version } },
+    concurrency: serve.queue.concurrency ?? lean.pool.size * 2,
+    logger: options.logger,
+  });
+  return { service, checker, close: () => checker.close() };
+}

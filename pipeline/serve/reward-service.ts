@@ -1,0 +1,253 @@
+import type { Logger } from 'pino';
+import { ProoflineError } from '../errors.ts';
+import type { CheckRequest, ProofChecker } from '../lean/proof-checker.ts';
+import { VerdictCache } from '../lean/verdict-cache.ts';
+import { STATEMENT_SORRY_SUFFIX } from '../schemas/problem.ts';
+import type { Verdict } from '../schemas/verdict.ts';
+import { FairScheduler, type ScheduledTask } from './fair-scheduler.ts';
+import { hasRequiredFormat, resultFromError, resultFromVerdict, resultWithoutVerdict } from './item-result.ts';
+import type { ProblemRegistry } from './problem-registry.ts';
+import type { ItemResult, RewardService, VerifyItem, VerifyOptions } from './reward-contract.ts';
+import type { ServeConfig } from './serve-config.ts';
+import { createServeMetrics, type ServeMetrics } from './serve-metrics.ts';
+import { ServeError } from './serve-error.ts';
+
+export interface CheckerRewardServiceDeps {
+  checker: ProofChecker;
+  registry: ProblemRegistry;
+  versions: RewardService['versions'];
+  /** Checks handed to the checker at once (2 × lean.pool.size unless serve.queue.concurrency says otherwise). */
+  concurrency: number;
+  logger?: Logger | undefined;
+}
+
+/** The reward service over a ProofChecker, plus what the app needs to run it. */
+export interface CheckerRewardService extends RewardService {
+  readonly metrics: ServeMetrics;
+  readonly scheduler: FairScheduler;
+  readonly readiness: { isReady: boolean; detail: string };
+  readonly isDraining: boolean;
+  /** Problems in the registry. */
+  readonly problemCount: number;
+  /** One check through the checker (the pool imports `header`); /readyz is ready once it returns a verdict. */
+  warmUp(header: string): Promise<void>;
+  /** Stops admitting; requests still waiting after `drainTimeoutMs` get deadline_exceeded. Resolves when none is left. */
+  shutdown(drainTimeoutMs: number): Promise<void>;
+}
+
+type Outcome = { kind: 'verdict'; verdict: Verdict } | { kind: 'error'; error: ProoflineError };
+
+interface Job extends ScheduledTask {
+  key: string;
+  request: CheckRequest;
+  state: 'queued' | 'running' | 'done';
+  waiters: number;
+  deadlineAtMs: number;
+  done: Promise<Outcome>;
+}
+
+interface ActiveRequest {
+  expired: Promise<'expired'>;
+  expireAt(atMs: number): void;
+  finished: Promise<void>;
+}
+
+type Resolved = { kind: 'answered'; result: ItemResult } | { kind: 'check'; id: string; key: string; request: CheckRequest; format: { isRequired: boolean; isOk: boolean } };
+
+const EXPIRED = 'expired' as const;
+
+/**
+ * `RewardService` over a ProofChecker. Items are resolved (registry or inline statement), exact
+ * duplicates within and across requests share one job, jobs wait in the FairScheduler (per-client
+ * round-robin, bounded), and every item is answered by the request's deadline: a verdict, an
+ * infrastructure error (after retries that fit the deadline), or deadline_exceeded.
+ */
+export function createCheckerRewardService(config: ServeConfig, deps: CheckerRewardServiceDeps): CheckerRewardService {
+  const scheduler = new FairScheduler({ concurrency: deps.concurrency, maxQueued: config.queue.max_queued, maxQueuedPerClient: config.queue.max_queued_per_client });
+  const metrics = createServeMetrics({
+    queued: () => scheduler.queued,
+    running: () => scheduler.running,
+    concurrency: () => scheduler.limits.concurrency,
+    leanInvocations: () => deps.checker.stats.leanInvocations,
+  });
+  const inFlight = new Map<string, Job>();
+  const active = new Set<ActiveRequest>();
+  const readiness = { isReady: false, detail: 'warming up: no check has gone through the checker yet' };
+  let isDraining = false;
+
+  function resolveItem(item: VerifyItem, requireFormat: boolean): Resolved {
+    let header: string;
+    let statement: string;
+    if (item.problem_id !== undefined) {
+      const problem = deps.registry.get(item.problem_id);
+      if (problem === undefined) return answered(resultWithoutVerdict(item.id, 'unknown_problem', `No problem \`${truncate(item.problem_id)}\` in the registry (${deps.registry.size} problems loaded)`));
+      ({ header, formal_statement: statement } = problem);
+    } else if (item.formal_statement !== undefined) {
+      header = item.header ?? '';
+      // Kimina-style statements end in `:= by`; ours end in `:= by sorry` (the sorry marks where the proof goes).
+      statement = /:=\s*by\s*$/u.test(item.formal_statement) ? `${item.formal_statement.trimEnd()} sorry` : item.formal_statement;
+      if (!STATEMENT_SORRY_SUFFIX.test(statement)) return answered(resultWithoutVerdict(item.id, 'unknown_problem', 'Expected formal_statement to end in `:= by sorry` (or `:= by`), got a statement without that ending'));
+    } else {
+      return answered(resultWithoutVerdict(item.id, 'unknown_problem', 'Expected problem_id or formal_statement, got neither'));
+    }
+    // `proof` is used as Lean code as it stands: fencing it keeps extraction from reading it as prose.
+    const completion = item.completion ?? (item.proof === undefined ? '' : `\`\`\`lean4\n${item.proof}\n\`\`\``);
+    const isFormatRequired = requireFormat && item.completion !== undefined;
+    return {
+      kind: 'check',
+      id: item.id,
+      key: VerdictCache.key([header, statement, completion]),
+      request: { header, formal_statement: statement, completion },
+      format: { isRequired: isFormatRequired, isOk: isFormatRequired && hasRequiredFormat(completion) },
+    };
+  }
+
+  function startJob(key: string, request: CheckRequest, clientId: string, deadlineAtMs: number): Job {
+    let settle!: (outcome: Outcome) => void;
+    const job: Job = {
+      key, request, clientId, deadlineAtMs, state: 'queued', waiters: 0, isCancelled: false,
+      done: new Promise<Outcome>((resolve) => (settle = resolve)),
+      run: async () => {
+        job.state = 'running';
+        const stopTimer = metrics.checkDuration.startTimer();
+        try {
+          settle(await checkWithRetries(job));
+        } finally {
+          stopTimer();
+          job.state = 'done';
+          if (inFlight.get(key) === job) inFlight.delete(key);
+        }
+      },
+    };
+    inFlight.set(key, job);
+    scheduler.enqueue(job);
+    return job;
+  }
+
+  async function checkWithRetries(job: Job): Promise<Outcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return { kind: 'verdict', verdict: await deps.checker.check(job.request) };
+      } catch (caught) {
+        const error = caught instanceof ProoflineError ? caught : new ProoflineError('CHECKER_INTERNAL', `Unexpected failure in the reward service's check: ${(caught as Error)?.message ?? String(caught)}`, { cause: caught });
+        const backoffMs = 250 * attempt;
+        const canRetry = error.retryable && attempt < config.queue.max_attempts && job.waiters > 0 && !isDraining && Date.now() + backoffMs < job.deadlineAtMs;
+        deps.logger?.warn({ code: error.code, retryable: error.retryable, attempt, willRetry: canRetry, err: error }, 'check failed for infrastructure reasons');
+        if (!canRetry) return { kind: 'error', error };
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+  }
+
+  async function waitForCheck(item: Extract<Resolved, { kind: 'check' }>, options: VerifyOptions, request: ActiveRequest): Promise<ItemResult> {
+    const existing = inFlight.get(item.key);
+    const job = existing ?? startJob(item.key, item.request, options.clientId, options.deadlineAtMs);
+    job.waiters += 1;
+    job.deadlineAtMs = Math.max(job.deadlineAtMs, options.deadlineAtMs);
+    const outcome = await Promise.race([job.done, request.expired]);
+    job.waiters -= 1;
+    if (outcome === EXPIRED) {
+      if (job.waiters === 0 && job.state === 'queued') {
+        scheduler.cancel(job);
+        inFlight.delete(job.key);
+      }
+      return resultWithoutVerdict(item.id, 'deadline_exceeded', `No verdict by the request's deadline (${job.state === 'queued' ? 'still queued' : 'still checking'}); a retry reuses the verdict once it is in`);
+    }
+    if (outcome.kind === 'verdict') return resultFromVerdict(item.id, outcome.verdict, item.format, existing !== undefined);
+    // A broken problem (bad statement, a header that does not elaborate) is not the machine's fault: no retry helps.
+    if (outcome.error.code === 'INPUT_INVALID' || outcome.error.code === 'LEAN_HEADER_FAILED') return resultWithoutVerdict(item.id, 'unknown_problem', outcome.error.message, outcome.error.code);
+    return resultFromError(item.id, outcome.error);
+  }
+
+  function openRequest(deadlineAtMs: number): ActiveRequest & { close: () => void } {
+    let expire!: (value: 'expired') => void;
+    let finish!: () => void;
+    let timer: NodeJS.Timeout | undefined;
+    let atMs = Number.POSITIVE_INFINITY;
+    const request = {
+      expired: new Promise<'expired'>((resolve) => (expire = resolve)),
+      finished: new Promise<void>((resolve) => (finish = resolve)),
+      expireAt(newAtMs: number) {
+        if (newAtMs >= atMs) return;
+        atMs = newAtMs;
+        clearTimeout(timer);
+        timer = setTimeout(() => expire(EXPIRED), Math.max(0, atMs - Date.now()));
+      },
+      close() {
+        clearTimeout(timer);
+        active.delete(request);
+        finish();
+      },
+    };
+    request.expireAt(deadlineAtMs);
+    active.add(request);
+    return request;
+  }
+
+  return {
+    versions: deps.versions,
+    metrics,
+    scheduler,
+    readiness,
+    get isDraining() {
+      return isDraining;
+    },
+    get problemCount() {
+      return deps.registry.size;
+    },
+
+    async verify(items, options) {
+      if (isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests; retry against another replica or after the restart', { retryAfterS: 5 });
+      const resolved = items.map((item) => resolveItem(item, options.requireFormat ?? config.reward.require_format));
+      const newKeys = new Set<string>();
+      for (const r of resolved) if (r.kind === 'check' && !inFlight.has(r.key)) newKeys.add(r.key);
+      if (!scheduler.canAdmit(options.clientId, newKeys.size)) {
+        throw new ServeError(
+          'overloaded',
+          `The admission queue cannot take ${newKeys.size} more check(s) from client \`${truncate(options.clientId)}\` (queued ${scheduler.queued}/${scheduler.limits.maxQueued}, this client ${scheduler.queuedFor(options.clientId)}/${scheduler.limits.maxQueuedPerClient}, ${scheduler.running} running)`,
+          { retryAfterS: scheduler.retryAfterS() },
+        );
+      }
+      const request = openRequest(options.deadlineAtMs);
+      try {
+        const results = await Promise.all(resolved.map((r) => (r.kind === 'answered' ? r.result : waitForCheck(r, options, request))));
+        for (const result of results) {
+          metrics.items.inc({ status: result.status });
+          if (result.cached) metrics.cacheHits.inc();
+        }
+        return results;
+      } finally {
+        request.close();
+      }
+    },
+
+    async warmUp(header) {
+      try {
+        await deps.checker.check({ header, formal_statement: 'theorem proofline_canary : True := by sorry', completion: '```lean4\ntrivial\n```' });
+        readiness.isReady = !isDraining;
+        readiness.detail = 'the checker answered the start-up canary';
+      } catch (error) {
+        readiness.detail = `the start-up canary failed: ${error instanceof ProoflineError ? `${error.code}: ` : ''}${(error as Error).message}`;
+        throw error;
+      }
+    },
+
+    async shutdown(drainTimeoutMs) {
+      isDraining = true;
+      readiness.isReady = false;
+      readiness.detail = 'shutting down';
+      const bound = Date.now() + drainTimeoutMs;
+      for (const request of active) request.expireAt(bound);
+      await Promise.all([...active].map((r) => r.finished));
+      scheduler.cancelAll();
+    },
+  };
+}
+
+function answered(result: ItemResult): Resolved {
+  return { kind: 'answered', result };
+}
+
+function truncate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

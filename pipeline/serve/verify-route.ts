@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { describeIssue } from '../config.ts';
+import type { ItemResult, RewardService, VerifyItem } from './reward-contract.ts';
+import { verifyOptionsFor } from './request-options.ts';
+import type { ServeConfig } from './serve-config.ts';
+import { ServeError } from './serve-error.ts';
+
+const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+
+const VerifyItemSchema = z
+  .object({
+    id: z.union([z.string().min(1).max(256), z.number().int()]).optional(),
+    problem_id: z.string().min(1).max(512).nullish().transform((v) => v ?? undefined),
+    header: optionalText,
+    formal_statement: optionalText,
+    completion: optionalText,
+    proof: optionalText,
+  })
+  .refine((i) => (i.problem_id === undefined) !== (i.formal_statement === undefined), { message: 'expected exactly one of problem_id or formal_statement (with an optional header)', path: ['problem_id'] })
+  .refine((i) => i.problem_id === undefined || i.header === undefined, { message: 'expected no header with problem_id (the registry holds the trusted header)', path: ['header'] })
+  .refine((i) => (i.completion === undefined) !== (i.proof === undefined), { message: 'expected exactly one of completion or proof', path: ['completion'] });
+
+export const VerifyBodySchema = z.object({
+  items: z.array(VerifyItemSchema).min(1, 'expected at least one item'),
+  timeout_s: z.number().positive().nullish(),
+  reward: z
+    .object({ require_format: z.boolean().optional(), format: z.literal('think_then_lean4').optional() })
+    .nullish(),
+});
+
+/** Parses a body with a zod schema; a failure is a 400 naming the first bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ServeError('invalid_request', `Invalid request body: ${describeIssue(issue)}`, { field: issue.path.join('.') || '(root)' });
+}
+
+/** 413 before validation when a list is longer than `serve.limits.max_items`. */
+export function assertItemCount(count: number, config: ServeConfig, field: string): void {
+  if (count > config.limits.max_items) {
+    throw new ServeError('too_many_items', `Expected at most ${config.limits.max_items} items in \`${field}\` (serve.limits.max_items), got ${count}; split the batch`, { field });
+  }
+}
+
+/**
+ * 503 + Retry-After when no item got a verdict because the checker failed: the trainer retries the
+ * request instead of logging a step with no rewards. The body still carries the per-item results.
+ */
+export function assertSomethingChecked(results: readonly ItemResult[], body: Record<string, unknown>, retryAfterS: number): void {
+  const hasVerdict = results.some((r) => r.reward !== null);
+  const failed = results.filter((r) => r.status === 'infrastructure_error');
+  if (hasVerdict || failed.length === 0) return;
+  const codes = [...new Set(failed.map((r) => r.error_code ?? 'unknown'))].join(', ');
+  throw new ServeError('checker_failed', `No item could be checked: ${failed.length} of ${results.length} failed for infrastructure reasons (${codes}); retry after ${retryAfterS} s`, { retryAfterS, body });
+}
+
+/** `POST /v1/verify`: the native API. */
+export async function verifyRoutes(app: FastifyInstance, deps: { service: RewardService; config: ServeConfig; retryAfterS: () => number }): Promise<void> {
+  app.post('/v1/verify', async (request) => {
+    const raw = request.body as { items?: unknown } | null;
+    if (raw !== null && typeof raw === 'object' && Array.isArray(raw.items)) assertItemCount(raw.items.length, deps.config, 'items');
+    const body = parseBody(VerifyBodySchema, raw);
+    const items: VerifyItem[] = body.items.map((item, index) => ({ ...item, id: item.id === undefined ? String(index) : String(item.id) }));
+    const options = verifyOptionsFor(request, deps.config, body.timeout_s, body.reward?.require_format ?? (body.reward?.format === undefined ? undefined : true));
+    const results = await deps.service.verify(items, options);
+    const response = { results, verifier: deps.service.versions };
+    assertSomethingChecked(results, response, deps.retryAfterS());
+    return response;
+  });
+}

@@ -1,0 +1,78 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ADAPTERS } from '../pipeline/serve/adapters/index.ts';
+import type { AdapterDeps } from '../pipeline/serve/adapters/adapter-deps.ts';
+import { createTokenMatcher, type ClientToken } from '../pipeline/serve/bearer-auth.ts';
+import { errorResponse } from '../pipeline/serve/error-response.ts';
+import { opsRoutes } from '../pipeline/serve/ops-routes.ts';
+import { unauthenticatedClientId } from '../pipeline/serve/request-options.ts';
+import type { CheckerRewardService } from '../pipeline/serve/reward-service.ts';
+import type { ServeConfig } from '../pipeline/serve/serve-config.ts';
+import { ServeError } from '../pipeline/serve/serve-error.ts';
+import { verifyRoutes } from '../pipeline/serve/verify-route.ts';
+
+export interface RewardAppDeps {
+  service: CheckerRewardService;
+  config: ServeConfig;
+  /** lean.timeout_ms, reported by /v1/info. */
+  leanTimeoutMs: number;
+  /** serve.auth.tokens plus the ones from the environment; empty = no auth. */
+  tokens?: readonly ClientToken[];
+  /** pino (fastify's logger); none in tests. */
+  logger?: FastifyBaseLogger;
+  /** Extra deps for the trainer adapters (e.g. the statement index). */
+  adapterDeps?: Omit<AdapterDeps, 'service'>;
+}
+
+/** Answer without a token and while draining: probes must see the truth. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * The reward service over HTTP: /v1/verify, the ops routes and every trainer adapter, behind one
+ * onRequest hook (draining → 503, bearer auth → client id) and one error-to-response edge.
+ */
+export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInstance> {
+  const { service, config } = deps;
+  const app = Fastify({
+    bodyLimit: config.limits.body_limit_bytes,
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    return503OnClosing: true,
+  });
+  const matchToken = (deps.tokens ?? []).length > 0 ? createTokenMatcher(deps.tokens ?? []) : null;
+  const retryAfterS = (): number => service.scheduler.retryAfterS();
+
+  app.decorateRequest('clientId', '');
+  app.decorateRequest('receivedAtMs', 0);
+  app.addHook('onRequest', async (request) => {
+    request.receivedAtMs = Date.now();
+    const path = request.url.split('?')[0] ?? '';
+    if (PROBES.has(path)) return;
+    if (service.isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests', { retryAfterS: 5 });
+    if (matchToken === null) {
+      request.clientId = unauthenticatedClientId(request);
+      return;
+    }
+    const client = matchToken(request.headers.authorization);
+    if (client === null) throw new ServeError('unauthorized', 'Expected `Authorization: Bearer <token>` with a configured token, got none or an unknown one');
+    request.clientId = `token:${client}`;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    service.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    service.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    const response = errorResponse(error, retryAfterS);
+    if (response.isUnexpected) request.log.error({ err: error }, 'unexpected error');
+    else request.log.info({ status: response.status, code: response.body.error.code }, 'request refused');
+    service.metrics.rejectedRequests.inc({ reason: response.body.error.code });
+    if (response.status === 401) reply.header('www-authenticate', 'Bearer');
+    if (response.retryAfterS !== null) reply.header('retry-after', String(response.retryAfterS));
+    return reply.code(response.status).send(response.body);
+  });
+  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}`, retryable: false } }));
+
+  await app.register(opsRoutes, { service, config, leanTimeoutMs: deps.leanTimeoutMs });
+  await app.register(verifyRoutes, { service, config, retryAfterS });
+  for (const adapter of ADAPTERS) await app.register(adapter, { ...deps.adapterDeps, service });
+  return app;
+}
