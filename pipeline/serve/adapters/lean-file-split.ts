@@ -108,18 +108,23 @@ function assignIndex(tokens: readonly Token[], from: number): number | null {
   return null;
 }
 
-/** Offset where the header ends: after the leading import/open/set_option commands before `end`. */
+/**
+ * Offset where the header ends: right after the last of the leading import/open/set_option
+ * commands before token `end` (so comments after it, such as a doc comment, stay with the statement).
+ */
 function headerEndOffset(tokens: readonly Token[], end: number): number {
   let k = 0;
+  let headerEnd = 0;
   while (k < end) {
     const first = tokens[k] as Token;
     let next = k + 1;
     while (next < end && !startsCommand(tokens, next)) next++;
     const last = tokens[next - 1] as Token;
-    if (first.kind !== 'ident' || !HEADER_COMMANDS.has(first.value) || last.value === 'in') return first.start;
+    if (first.kind !== 'ident' || !HEADER_COMMANDS.has(first.value) || last.value === 'in') return headerEnd;
+    headerEnd = last.end;
     k = next;
   }
-  return (tokens[end] as Token).start;
+  return headerEnd;
 }
 
 /** A command starts at a token at column 0, first on its line, not right after `in`. */
