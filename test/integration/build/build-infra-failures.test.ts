@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startS3rver } from '../../helpers/s3rver-server.ts';
+import { chatBody, startChatServer, type ChatReply } from '../sample/chat-completions-server.ts';
 import { buildSummary, journalCounts, readCommittedRun, recordSet, runBuildToEnd, S3_ENV, spawnBuild, waitFor, writeBuildConfig, writeProblemSet } from './robustness-kit.ts';
 import { startS3Proxy } from './s3-proxy.ts';
 
@@ -131,6 +132,46 @@ describe('proofline build with a crashing checker (infrastructure, not the candi
     } finally {
       await proxy.close();
       await s3.close();
+    }
+  });
+
+  it('a problem whose every sample failed (the model server) is not silently dropped: counted among the problems, named, partial, exit 1; the rerun completes', async () => {
+    const set = await writeProblemSet({ n: 2, maxProblems: 3 });
+    const victim = set.problems[1]!;
+    let failing = true;
+    const server = await startChatServer((call): ChatReply => {
+      const user = ((call.body.messages as { role: string; content: string }[]).find((m) => m.role === 'user')?.content) ?? '';
+      const problem = set.problems.find((p) => user.includes(p.formal_statement))!;
+      if (failing && problem.id === victim.id) return { status: 500, body: { error: { message: 'model crashed', type: 'server_error' } } };
+      return { status: 200, body: chatBody(set.completions.get(`${problem.id}#${call.body.seed as number}`)!) };
+    });
+    try {
+      const config = await writeBuildConfig(set, 'sampling', {
+        sampler: { kind: 'openai', retry: { max_attempts: 2, base_delay_ms: 10, max_delay_ms: 50 }, cache: { enabled: true, dir: join(set.dir, 'cache') }, openai: { base_url: server.url, model: 'served-model', max_concurrency: 2 }, replay: { sources: [] } },
+      });
+      const out = join(set.dir, 'out');
+      const broken = await runBuildToEnd(['--config', config, '--run-id', 's']);
+      expect(broken.code, broken.stderr).toBe(1);
+      expect(broken.stderr).toMatch(/run s is partial: .*2 candidate\(s\) were never sampled/);
+      const partial = (await readCommittedRun(out, 's'))!;
+      expect(partial.manifest.status).toBe('partial');
+      expect(partial.manifest.counts.missing_candidates).toBe(2);
+      const statsText = Buffer.from(partial.objects.get('stats.json')!).toString('utf8');
+      const stats = JSON.parse(statsText) as { summary: { problems: number }; per_problem: Record<string, unknown> };
+      // Every problem of the set is accounted for, the one with no candidate included and named.
+      expect(stats.summary.problems).toBe(set.problems.length);
+      expect(partial.manifest.counts.problems).toBe(set.problems.length);
+      expect(Object.keys(stats.per_problem)).toContain(victim.id);
+      expect(broken.stderr).toContain(victim.id);
+
+      failing = false;
+      const rerun = await runBuildToEnd(['--config', config, '--run-id', 's']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const complete = (await readCommittedRun(out, 's'))!;
+      expect(complete.manifest.status).toBe('complete');
+      expect(complete.records.map((r) => r.id).sort()).toEqual([...set.completions.keys()].sort());
+    } finally {
+      await server.close();
     }
   });
 });
