@@ -55,10 +55,12 @@ export class CliRunner implements ElaborationRunner {
     const headerMs = await this.#measureHeader(candidate.header, budget);
     const first = await this.#attempt(candidate, budget, headerMs);
     if (first.kind === 'result') return first.result;
+    if (first.error.details.signal === 'SIGKILL') throw first.error; // not ours to send unnoticed: the host's (OOM killer)
     // Every run is a fresh process already; run once more to see the crash reproduce, then ask a
     // canary whether Lean works at all here: only then is the crash the candidate's.
     const again = await this.#attempt(candidate, budget, headerMs);
     if (again.kind === 'result') return again.result;
+    if (again.error.details.signal === 'SIGKILL') throw again.error;
     const canary = await this.#runInWorkDir(`${candidate.header}\n\n${CANARY_COMMAND}\n`, budget.timeoutMs + headerMs, budget);
     if (isCrash(canary) || canary.timedOut || canary.memoryExceeded || canary.outputExceeded) {
       throw new ProoflineError('LEAN_CRASHED', `${again.error.message}; a canary (\`${CANARY_COMMAND}\`) failed too (${describeEnd(canary)})`, {

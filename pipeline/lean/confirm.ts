@@ -103,10 +103,12 @@ export async function confirmAccept(
       return { dir, result, outcome: await compileOutcome(result, join(dir, 'Candidate.olean')) };
     };
     const compiled = await compileCandidate();
+    if (compiled.outcome === 'crash' && compiled.result.signal === 'SIGKILL') throw killedByMachine(compiled);
     if (isUnsettled(compiled.outcome)) {
       // A limit or a crash on a loaded machine says nothing about the proof: decide it again on a
       // fresh process (as a REPL memory_limit is), and reject only when it happens again.
       const again = await compileCandidate();
+      if (again.outcome === 'crash' && again.result.signal === 'SIGKILL') throw killedByMachine(again);
       if (again.outcome !== compiled.outcome) throw unsettled(compiled, again);
       return rejectUnsettled(again);
     }
@@ -204,6 +206,18 @@ function rejectUnsettled(compile: CandidateCompile): Decision {
   // The reference compile (same header, same sandbox) has just succeeded: it is the canary.
   const lastWords = compile.result.stderr.trim().split('\n').at(-1)?.slice(0, 300) ?? '';
   return reject('crashes_lean', `The fresh compile ${how}, again on a second fresh process, while the reference statement compiled cleanly in the same sandbox${lastWords === '' ? '' : `: ${lastWords}`}`);
+}
+
+/**
+ * A SIGKILL we did not send (ours come with `timedOut`/`memoryExceeded`) is the host's: the OOM
+ * killer picks the largest process, which is usually the candidate's, so it must never become
+ * `crashes_lean` — a stack overflow or segfault is SIGSEGV/SIGABRT or Lean's own exit.
+ */
+function killedByMachine(compile: CandidateCompile): ProoflineError {
+  return new ProoflineError('LEAN_CRASHED', 'The fresh compile was killed by SIGKILL that the checker did not send (the host OOM killer or an operator); retried, never judged', {
+    retryable: true,
+    details: { tool: 'lean (candidate)', signal: 'SIGKILL', elapsedMs: Math.round(compile.result.elapsedMs) },
+  });
 }
 
 /** Two fresh compiles disagree: machine load, not the proof, decided at least one of them. */

@@ -57,6 +57,9 @@ export class ReplRunner implements ElaborationRunner {
   async #decideCrash(candidate: AssembledCandidate, budget: ElaborationBudget, started: number): Promise<ElaborationResult> {
     const again = await this.#attempt(await this.#pool.acquireFresh(candidate.header), candidate, budget);
     if (again.kind === 'result') return again.result;
+    // A SIGKILL we did not send (ours end a timeout or memory overrun, reported as such) is the
+    // host's — the OOM killer picks the largest process — and never the candidate's crash.
+    if (again.error.details.signal === 'SIGKILL') throw again.error;
     const canaryFailure = await this.#runCanary(candidate.header, budget);
     if (canaryFailure !== null) {
       throw new ProoflineError('LEAN_CRASHED', `${again.error.message}; a canary (\`${CANARY_COMMAND}\`) on a fresh process failed too: ${canaryFailure.message}`, {

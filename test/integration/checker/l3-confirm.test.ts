@@ -133,6 +133,12 @@ describe('L3 fresh compile: a limit or a crash is judged only when a second fres
     expect(decision?.detail).toMatch(/died by SIGSEGV, again on a second fresh process, while the reference statement compiled cleanly/);
   });
 
+  it('never blames a SIGKILL it did not send (the host OOM killer) on the candidate: LEAN_CRASHED, not crashes_lean', async () => {
+    const error = await confirmError(`${BODY}\n  -- recorded-lean: fault=on-olean-crash-signal`, { RECORDED_LEAN_CRASH_SIGNAL: 'SIGKILL' });
+    expect(isProoflineError(error, 'LEAN_CRASHED') && error.retryable).toBe(true);
+    expect(error.message).toMatch(/SIGKILL that the checker did not send/);
+  });
+
   it('reports a crash that does not repeat as a retryable LEAN_CRASHED', async () => {
     const error = await confirmError(`${BODY}\n  -- recorded-lean: fault=on-olean-crash-signal`, counterEnv());
     expect(error.details).toMatchObject({ first: 'crash', second: 'ok' });
