@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'check proofs with Lean (L0-L3): --input FILE.jsonl [--out verdicts.jsonl]', load: async () => (await import('./commands/check.ts')).runCheck },
   lint: { summary: 'lexical prefilter (L0-L1, no Lean needed): --input FILE.jsonl [--out FILE]', load: async () => (await import('./commands/lint.ts')).runLint },
   doctor: { summary: 'report whether everything check (and sampling, when configured) needs works: [--json] [--s3 s3://bucket/prefix]', load: async () => (await import('./commands/doctor.ts')).runDoctorCommand },
+  serve: { summary: 'serve Lean-verified rewards over HTTP for RL trainers: [--config FILE.yaml] [--port N] [--host H]', load: async () => (await import('./commands/serve.ts')).runServe },
   sample: { summary: 'sample reasoning + Lean proofs from a model: --config FILE.yaml --problems FILE.jsonl --out FILE [--n 4]', load: async () => (await import('./commands/sample.ts')).runSample },
 };
 

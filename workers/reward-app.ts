@@ -76,3 +76,13 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   for (const adapter of ADAPTERS) await app.register(adapter, { ...deps.adapterDeps, service });
   return app;
 }
+
+/**
+ * Graceful shutdown: stop admitting (new requests → 503), let in-flight requests finish within
+ * `drainTimeoutMs` (what is still waiting then is answered deadline_exceeded), then close the
+ * server. The caller closes the checker afterwards.
+ */
+export async function drainRewardApp(app: FastifyInstance, service: CheckerRewardService, drainTimeoutMs: number): Promise<void> {
+  await service.shutdown(drainTimeoutMs);
+  await app.close();
+}

@@ -38,6 +38,10 @@ export class ProblemRegistry {
     this.#problems.set(id, { header, formal_statement: problem.formal_statement });
   }
 
+  *entries(): IterableIterator<{ id: string } & RegisteredProblem> {
+    for (const [id, p] of this.#problems) yield { id, ...p };
+  }
+
   /** The header most problems use: the pool warms it at start. */
   mostCommonHeader(): string | null {
     const counts = new Map<string, number>();
