@@ -8,7 +8,8 @@ import { InvalidFieldError } from './adapter-errors.ts';
  * the answer is due, and whether the format gate applies. All three come from the HTTP layer, so
  * trainers that can only be given a URL (OpenRLHF) can still set them:
  *
- * - `X-Client-Id` header (≤ 128 chars), else `ip:<remote address>`.
+ * - `request.clientId` when the app's onRequest hook set it (bearer token's client), else the
+ *   `X-Client-Id` header (≤ 128 chars), else `ip:<remote address>`.
  * - `X-Proofline-Timeout-S` header (seconds from now, 0 < t ≤ MAX_TIMEOUT_S), else the adapter's
  *   default, chosen under its trainer's own HTTP timeout.
  * - `?require_format=true|false` query parameter, else the service default.
@@ -28,7 +29,11 @@ export function verifyOptions(request: FastifyRequest, defaultTimeoutS: number, 
       throw new InvalidFieldError('x-proofline-timeout-s', `expected seconds in (0, ${MAX_TIMEOUT_S}], got ${JSON.stringify(timeoutText)}`);
     }
   }
-  const options: VerifyOptions = { clientId: client ?? `ip:${request.ip}`, deadlineAtMs: nowMs + Math.round(timeoutS * 1000) };
+  const fromApp = (request as { clientId?: unknown }).clientId;
+  const arrivedMs = (request as { receivedAtMs?: unknown }).receivedAtMs;
+  const startMs = typeof arrivedMs === 'number' && arrivedMs > 0 ? arrivedMs : nowMs;
+  const clientId = typeof fromApp === 'string' && fromApp !== '' ? fromApp : client !== undefined ? `id:${client}` : `ip:${request.ip}`;
+  const options: VerifyOptions = { clientId, deadlineAtMs: startMs + Math.round(timeoutS * 1000) };
   const requireFormat = queryFlag(request, 'require_format');
   if (requireFormat !== undefined) options.requireFormat = requireFormat;
   return options;

@@ -86,7 +86,7 @@ describe('OpenRLHF POST /get_reward', () => {
     const before = Date.now();
     const { service } = await post({ query: ['x'], prompts: [''], labels: ['nm-1'] }, '/get_reward?require_format=true', { 'x-client-id': 'trainer-a', 'x-proofline-timeout-s': '30' });
     const options = service.calls[0]?.options;
-    expect(options?.clientId).toBe('trainer-a');
+    expect(options?.clientId).toBe('id:trainer-a');
     expect(options?.requireFormat).toBe(true);
     expect(options?.deadlineAtMs).toBeGreaterThanOrEqual(before + 30_000);
     expect(options?.deadlineAtMs).toBeLessThan(Date.now() + 31_000);
