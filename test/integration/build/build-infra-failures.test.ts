@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startS3rver } from '../../helpers/s3rver-server.ts';
 import { chatBody, startChatServer, type ChatReply } from '../sample/chat-completions-server.ts';
 import { buildSummary, journalCounts, readCommittedRun, recordSet, runBuildToEnd, S3_ENV, spawnBuild, waitFor, writeBuildConfig, writeProblemSet } from './robustness-kit.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startS3Proxy } from './s3-proxy.ts';
 
 /**
@@ -170,6 +171,53 @@ describe('proofline build with a crashing checker (infrastructure, not the candi
       const complete = (await readCommittedRun(out, 's'))!;
       expect(complete.manifest.status).toBe('complete');
       expect(complete.records.map((r) => r.id).sort()).toEqual([...set.completions.keys()].sort());
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('two builds of the same run at once (an overlapping cron): no sample paid for twice, one complete commit', async () => {
+    const set = await writeProblemSet({ n: 2, maxProblems: 4 });
+    const answered = new Map<string, number>();
+    // Answers wait until a third request is in flight (one build sends at most 2 at once: the other
+    // build is sampling too) or 15 s have passed (the other build is not sampling): the runs overlap.
+    let openGate = (): void => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const gateTimer = setTimeout(openGate, 15_000);
+    const server = await startChatServer(async (call): Promise<ChatReply> => {
+      const user = ((call.body.messages as { role: string; content: string }[]).find((m) => m.role === 'user')?.content) ?? '';
+      const key = `${set.problems.find((p) => user.includes(p.formal_statement))!.id}#${call.body.seed as number}`;
+      if (server.calls.length >= 3) openGate();
+      await gate;
+      await sleep(100);
+      answered.set(key, (answered.get(key) ?? 0) + 1);
+      return { status: 200, body: chatBody(set.completions.get(key)!) };
+    });
+    try {
+      const config = await writeBuildConfig(set, 'twice', {
+        sampler: { kind: 'openai', cache: { enabled: true, dir: join(set.dir, 'cache') }, openai: { base_url: server.url, model: 'served-model', max_concurrency: 2 }, replay: { sources: [] } },
+      });
+      const first = spawnBuild(['--config', config, '--run-id', 'twice']);
+      await waitFor('the first build to start sampling', () => (server.calls.length > 0 ? true : undefined), { alive: first });
+      const second = spawnBuild(['--config', config, '--run-id', 'twice']);
+      const timer = setTimeout(() => [first, second].forEach((b) => b.child.kill('SIGKILL')), 180_000);
+      const results = await Promise.all([first.exited, second.exited]);
+      clearTimeout(timer);
+      clearTimeout(gateTimer);
+      // No proof checked twice: the checks of both processes add up to the candidates at most.
+      const checked = results.map((r) => {
+        const line = r.stderr.split('\n').filter((l) => l.startsWith('{"progress"')).at(-1);
+        return line === undefined ? 0 : (JSON.parse(line) as { progress: { checked: number } }).progress.checked;
+      });
+      expect(checked[0]! + checked[1]!, `checks per process: ${checked.join(' + ')}`).toBeLessThanOrEqual(set.completions.size);
+      const doubled = [...answered].filter(([, n]) => n > 1).map(([key, n]) => `${key}×${n}`);
+      expect(doubled, `both runs paid for the same samples; exits ${results.map((r) => r.code).join(', ')}`).toEqual([]);
+      // One of them committed the run; the other finished it too or refused with a message naming the run.
+      expect(results.some((r) => r.code === 0), results.map((r) => r.stderr).join('\n---\n')).toBe(true);
+      for (const r of results) if (r.code !== 0) expect(r.stderr).toMatch(/twice/);
+      const committed = (await readCommittedRun(join(set.dir, 'out'), 'twice'))!;
+      expect(committed.manifest.status).toBe('complete');
+      expect(committed.records.map((r) => r.id).sort()).toEqual([...set.completions.keys()].sort());
     } finally {
       await server.close();
     }
