@@ -23,6 +23,7 @@ export async function openRewardService(
     registry: options.registry,
     versions: { lean: toolchain.leanVersion, mathlib: toolchain.mathlibRev, checker: CHECKER_VERSION, policy: { name: policy.name, version: policy.version } },
     concurrency: serve.queue.concurrency ?? lean.pool.size * 2,
+    maxRememberedVerdicts: lean.cache.enabled ? lean.cache.max_entries : 0,
     logger: options.logger,
   });
   return { service, checker, close: () => checker.close() };

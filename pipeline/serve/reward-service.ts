@@ -18,6 +18,8 @@ export interface CheckerRewardServiceDeps {
   versions: RewardService['versions'];
   /** Checks handed to the checker at once (2 × lean.pool.size unless serve.queue.concurrency says otherwise). */
   concurrency: number;
+  /** Verdicts the service remembers by exact text (lean.cache.max_entries; 0 when the cache is off). */
+  maxRememberedVerdicts: number;
   logger?: Logger | undefined;
 }
 
@@ -71,6 +73,12 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     leanInvocations: () => deps.checker.stats.leanInvocations,
   });
   const inFlight = new Map<string, Job>();
+  /**
+   * Verdicts by exact (header, statement, completion), for the service's life (its checker's
+   * toolchain, policy and budget never change under it): a repeat is answered without a slot, a
+   * timer or the checker's extraction. Errors are never remembered. LRU-bounded.
+   */
+  const answeredVerdicts = new Map<string, Verdict>();
   const active = new Set<ActiveRequest>();
   const readiness = { isReady: false, detail: 'warming up: no check has gone through the checker yet' };
   let isDraining = false;
@@ -111,7 +119,9 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
         job.state = 'running';
         const stopTimer = metrics.checkDuration.startTimer();
         try {
-          settle(await checkWithRetries(job));
+          const outcome = await checkWithRetries(job);
+          if (outcome.kind === 'verdict') rememberVerdict(key, outcome.verdict);
+          settle(outcome);
         } finally {
           stopTimer();
           job.state = 'done';
@@ -122,6 +132,12 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     inFlight.set(key, job);
     scheduler.enqueue(job);
     return job;
+  }
+
+  function rememberVerdict(key: string, verdict: Verdict): void {
+    answeredVerdicts.delete(key);
+    answeredVerdicts.set(key, verdict);
+    if (answeredVerdicts.size > deps.maxRememberedVerdicts) answeredVerdicts.delete(answeredVerdicts.keys().next().value as string);
   }
 
   async function checkWithRetries(job: Job): Promise<Outcome> {
@@ -198,7 +214,11 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
 
     async verify(items, options) {
       if (isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests; retry against another replica or after the restart', { retryAfterS: 5 });
-      const resolved = items.map((item) => resolveItem(item, options.requireFormat ?? config.reward.require_format));
+      const resolved = items.map((item) => {
+        const r = resolveItem(item, options.requireFormat ?? config.reward.require_format);
+        const known = r.kind === 'check' ? answeredVerdicts.get(r.key) : undefined;
+        return known === undefined || r.kind !== 'check' ? r : answered(resultFromVerdict(r.id, known, r.format, true));
+      });
       const newKeys = new Set<string>();
       for (const r of resolved) if (r.kind === 'check' && !inFlight.has(r.key)) newKeys.add(r.key);
       if (!scheduler.canAdmit(options.clientId, newKeys.size)) {
@@ -208,14 +228,17 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
           { retryAfterS: scheduler.retryAfterS() },
         );
       }
-      const request = openRequest(options.deadlineAtMs);
-      try {
-        const results = await Promise.all(resolved.map((r) => (r.kind === 'answered' ? r.result : waitForCheck(r, options, request))));
+      const count = (results: ItemResult[]): ItemResult[] => {
         for (const result of results) {
           metrics.items.inc({ status: result.status });
           if (result.cached) metrics.cacheHits.inc();
         }
         return results;
+      };
+      if (resolved.every((r) => r.kind === 'answered')) return count(resolved.map((r) => (r as { result: ItemResult }).result));
+      const request = openRequest(options.deadlineAtMs);
+      try {
+        return count(await Promise.all(resolved.map((r) => (r.kind === 'answered' ? r.result : waitForCheck(r, options, request)))));
       } finally {
         request.close();
       }

@@ -1,0 +1,190 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { parseConfig, type LeanConfig } from '../pipeline/config.ts';
+import { openProofChecker } from '../pipeline/lean/open-checker.ts';
+import { openRewardService } from '../pipeline/serve/open-reward-service.ts';
+import { ProblemRegistry } from '../pipeline/serve/problem-registry.ts';
+import { ServeConfigSchema } from '../pipeline/serve/serve-config.ts';
+import { createRewardApp, drainRewardApp } from '../workers/reward-app.ts';
+import { BENCH_HEADER, writeBenchRecordings, type BenchCandidate } from './recorded-candidates.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const POOL_SIZE = 2;
+
+function leanConfig(recordings: string, proofMs: number, cache: boolean): LeanConfig {
+  return parseConfig({
+    lean: {
+      home: join(REPO_ROOT, 'test', 'fixtures', 'recorded-lean'),
+      sandbox: 'bwrap',
+      confirm: false,
+      timeout_ms: 60_000,
+      memory_limit_mb: 2048,
+      env: { RECORDED_LEAN_RECORDINGS: recordings, RECORDED_LEAN_HEADER_MS: '1000', RECORDED_LEAN_CMD_MS: String(proofMs) },
+      sandbox_read_only_paths: [recordings],
+      pool: { size: POOL_SIZE, warm_spares: 1, max_checks_per_process: 100_000 },
+      cache: { enabled: cache, max_entries: 100_000 },
+    },
+  }).lean;
+}
+
+const itemOf = (c: BenchCandidate, id: string) => ({ id, header: c.header, formal_statement: c.formal_statement, completion: c.completion });
+
+/** A served reward app on loopback over the double with `proofMs` per proof. */
+async function startService(recordings: string, proofMs: number, serve: Record<string, unknown> = {}) {
+  const tmpRoot = await mkdtemp(join(tmpdir(), 'proofline-bench-serve-'));
+  const lean = leanConfig(recordings, proofMs, true);
+  const config = ServeConfigSchema.parse(serve);
+  const { service, checker, close } = await openRewardService(lean, config, { repoRoot: REPO_ROOT, registry: new ProblemRegistry(), tmpRoot });
+  const app = await createRewardApp({ service, config, leanTimeoutMs: lean.timeout_ms });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  await service.warmUp(BENCH_HEADER);
+  return {
+    url, service, checker,
+    stop: async () => {
+      await drainRewardApp(app, service, 5000);
+      await close();
+      await rm(tmpRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Load {
+  url: string;
+  connections: number;
+  amount?: number;
+  durationS?: number;
+  bodies: string[];
+  path?: string;
+  method?: 'GET' | 'POST';
+}
+
+async function load(options: Load): Promise<{ result: autocannon.Result; wallS: number }> {
+  let next = 0;
+  const started = performance.now();
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    ...(options.amount === undefined ? { duration: options.durationS ?? 10 } : { amount: options.amount }),
+    timeout: 60,
+    requests: [
+      {
+        method: options.method ?? 'POST',
+        path: options.path ?? '/v1/verify',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => (options.bodies.length === 0 ? request : { ...request, body: options.bodies[next++ % options.bodies.length] }),
+      },
+    ],
+  });
+  return { result, wallS: (performance.now() - started) / 1000 };
+}
+
+const statusCount = (result: autocannon.Result, code: number): number => (result.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(code)]?.count ?? 0;
+
+/** `npm run bench -- reward-service [--uncached 300] [--proof-ms 100] [--burst-problems 1000]` */
+export async function run(args: string[]): Promise<void> {
+  const { describeMachine, summarize, ratios, writeBenchReport } = await import('./bench-report.ts');
+  const flag = (name: string, fallback: number): number => {
+    const i = args.indexOf(`--${name}`);
+    const value = i >= 0 ? Number(args[i + 1]) : fallback;
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected --${name} to be a positive number, got ${args[i + 1]}`);
+    return value;
+  };
+  const uncachedCount = flag('uncached', 300);
+  const proofMs = flag('proof-ms', 100);
+  const burstProblems = flag('burst-problems', 1000);
+  const startedAt = new Date().toISOString();
+  const { dir, candidates } = await writeBenchRecordings(Math.max(uncachedCount * 2 + 200, burstProblems));
+  const log = (text: string): void => void process.stderr.write(`reward-service: ${text}\n`);
+
+  // 1. The 8,000-item burst (8 duplicates per problem), then cached verdicts at 64 connections.
+  const fast = await startService(dir, 5);
+  const burstItems = candidates.slice(0, burstProblems).flatMap((c, p) => Array.from({ length: 8 }, (_, k) => itemOf(c, `${p}-${k}`)));
+  const invocationsBefore = fast.checker.stats.leanInvocations;
+  const burstStarted = performance.now();
+  const burstResponse = await fetch(`${fast.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: burstItems, timeout_s: 600 }) });
+  const burstBody = (await burstResponse.json()) as { results: Array<{ status: string; cached: boolean }> };
+  const burstWallS = (performance.now() - burstStarted) / 1000;
+  const burstChecks = fast.checker.stats.leanInvocations - invocationsBefore;
+  const burstStatuses: Record<string, number> = {};
+  for (const r of burstBody.results) burstStatuses[r.status] = (burstStatuses[r.status] ?? 0) + 1;
+  log(`burst: ${burstItems.length} items, ${burstChecks} Lean checks, ${burstWallS.toFixed(1)} s, HTTP ${burstResponse.status}`);
+
+  const cachedBodies = candidates.slice(0, 64).map((c, i) => JSON.stringify({ items: [itemOf(c, `c${i}`)] }));
+  const health = await load({ url: fast.url, connections: 64, durationS: 10, bodies: [], path: '/healthz', method: 'GET' });
+  const cached = await load({ url: fast.url, connections: 64, durationS: 10, bodies: cachedBodies });
+  log(`cached: p50 ${cached.result.latency.p50} ms, p99 ${cached.result.latency.p99} ms, ${cached.result.requests.average} req/s (healthz ${health.result.requests.average} req/s)`);
+  await fast.stop();
+
+  // 2. Uncached: the pool's own capacity (checker.check directly), then the same through HTTP.
+  const poolCandidates = candidates.slice(0, uncachedCount);
+  const httpCandidates = candidates.slice(uncachedCount, uncachedCount * 2);
+  const poolTmp = await mkdtemp(join(tmpdir(), 'proofline-bench-pool-'));
+  const { checker } = await openProofChecker(leanConfig(dir, proofMs, false), { repoRoot: REPO_ROOT, tmpRoot: poolTmp });
+  await checker.check(candidates[candidates.length - 1]!); // import the header first, as the service's canary does
+  const poolStarted = performance.now();
+  await Promise.all(poolCandidates.map((c) => checker.check(c)));
+  const poolPerS = uncachedCount / ((performance.now() - poolStarted) / 1000);
+  await checker.close();
+  await rm(poolTmp, { recursive: true, force: true });
+  log(`pool capacity: ${poolPerS.toFixed(1)} checks/s`);
+
+  const slow = await startService(dir, proofMs);
+  const uncached = await load({ url: slow.url, connections: 16, amount: uncachedCount, bodies: httpCandidates.map((c, i) => JSON.stringify({ items: [itemOf(c, `u${i}`)] })) });
+  const httpPerS = statusCount(uncached.result, 200) / uncached.wallS;
+  log(`service uncached: ${httpPerS.toFixed(1)} checks/s (${statusCount(uncached.result, 200)} x 200, ${uncached.result.errors} errors, ${uncached.result.timeouts} timeouts)`);
+  await slow.stop();
+
+  // 3. Past capacity: 128 connections against a 64-check queue: 429s, never timeouts or lost requests.
+  const small = await startService(dir, proofMs, { queue: { max_queued: 64, max_queued_per_client: 64 }, limits: { max_items: 64 } });
+  const overloadCandidates = candidates.slice(uncachedCount * 2, uncachedCount * 2 + 200);
+  const overloadAmount = 1000;
+  const overload = await load({ url: small.url, connections: 128, amount: overloadAmount, bodies: overloadCandidates.map((c, i) => JSON.stringify({ items: [itemOf(c, `o${i}`)] })) });
+  const answered = statusCount(overload.result, 200) + statusCount(overload.result, 429);
+  log(`overload: ${statusCount(overload.result, 200)} x 200, ${statusCount(overload.result, 429)} x 429, ${overload.result.errors} errors, ${overload.result.timeouts} timeouts`);
+  await small.stop();
+
+  const baseline = {
+    label: 'the same machinery without the service: GET /healthz on the same app (HTTP floor) and checker.check() called directly (pool capacity)',
+    figures: {
+      cached_p50_latency: summarize([health.result.latency.p50], 'ms', false),
+      cached_p99_latency: summarize([health.result.latency.p99], 'ms', false),
+      cached_throughput: summarize([health.result.requests.average], 'req/s', true),
+      uncached_throughput: summarize([poolPerS], 'checks/s', true),
+    },
+  };
+  const proofline = {
+    label: 'POST /v1/verify, one item per request, through admission, fair queuing, the checker and JSON',
+    figures: {
+      cached_p50_latency: summarize([cached.result.latency.p50], 'ms', false),
+      cached_p99_latency: summarize([cached.result.latency.p99], 'ms', false),
+      cached_throughput: summarize([cached.result.requests.average], 'req/s', true),
+      uncached_throughput: summarize([httpPerS], 'checks/s', true),
+      burst_checks_per_item: summarize([burstChecks / burstItems.length], 'checks/item', false),
+    },
+  };
+  const report = {
+    name: 'reward-service',
+    description: `The reward service on loopback with autocannon against the recorded-Lean double (bwrap, pool of ${POOL_SIZE} REPLs + 1 warm spare, L3 off, header import 1 s): cached verdicts at 64 connections; uncached throughput at ${proofMs} ms per proof vs the pool's own capacity in the same run; 128 connections against a 64-check queue; one ${burstItems.length}-item request with 8 duplicates per problem.`,
+    command: `npm run bench -- reward-service --uncached ${uncachedCount} --proof-ms ${proofMs} --burst-problems ${burstProblems}`,
+    parameters: { pool_size: POOL_SIZE, proof_ms: proofMs, uncached_requests: uncachedCount, cached_connections: 64, cached_duration_s: 10, overload_connections: 128, overload_requests: overloadAmount, overload_max_queued: 64, burst_items: burstItems.length, burst_problems: burstProblems },
+    machine: describeMachine(),
+    started_at: startedAt,
+    baseline,
+    proofline,
+    ratio: ratios(baseline, proofline),
+    notes: [
+      `Cached: p50 ${cached.result.latency.p50} ms, p99 ${cached.result.latency.p99} ms, ${cached.result.requests.average} req/s at 64 connections (target p99 < 10 ms); non-2xx ${cached.result.non2xx}, errors ${cached.result.errors}.`,
+      `Uncached: ${httpPerS.toFixed(1)} checks/s through HTTP vs ${poolPerS.toFixed(1)} checks/s calling the checker directly (${((httpPerS / poolPerS) * 100).toFixed(1)}%; target >= 90%); ${statusCount(uncached.result, 200)}/${uncachedCount} answered 200, ${uncached.result.errors} errors, ${uncached.result.timeouts} timeouts.`,
+      `Past capacity: ${overloadAmount} requests from 128 connections, queue bound 64: ${statusCount(overload.result, 200)} x 200, ${statusCount(overload.result, 429)} x 429 (with Retry-After), ${overload.result.errors} errors, ${overload.result.timeouts} timeouts; answered ${answered}/${overloadAmount}.`,
+      `Burst: ${burstItems.length} items (${burstProblems} problems x 8 identical completions) in one request: ${burstChecks} Lean checks (${(burstChecks / burstItems.length).toFixed(4)} per item), ${burstWallS.toFixed(1)} s, HTTP ${burstResponse.status}, statuses ${JSON.stringify(burstStatuses)}; the double at 5 ms per proof here (the count, not the time, is the figure).`,
+      'Every tenth bench candidate has a Lean error (as in checker-throughput); the others are accepted at L2 (L3 off).',
+    ],
+    details: { burst_statuses: burstStatuses, cached_latency: cached.result.latency, health_latency: health.result.latency, uncached_wall_s: uncached.wallS, overload_status_codes: overload.result.statusCodeStats },
+  };
+  const paths = await writeBenchReport(join(REPO_ROOT, 'bench', 'results'), report);
+  log(`wrote ${paths.json} and ${paths.markdown}`);
+  await rm(dir, { recursive: true, force: true });
+}
