@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ProoflineError } from './errors.ts';
 import { BuildConfigSchema } from './build/build-config.ts';
 import { SamplerConfigSchema } from './sample/sampler-config.ts';
+import { ServeConfigSchema } from './serve/serve-config.ts';
 import { S3ConfigSchema } from './sinks/s3-config.ts';
 
 const positiveInt = z.number().int().positive();
@@ -79,6 +80,8 @@ export const ConfigSchema = z
     build: BuildConfigSchema.default(BuildConfigSchema.parse({})),
     /** S3-compatible stores for outputs and problem sets (pipeline/sinks/s3-config.ts). */
     s3: S3ConfigSchema.default(S3ConfigSchema.parse({})),
+    /** `proofline serve` (pipeline/serve/serve-config.ts). */
+    serve: ServeConfigSchema.default(ServeConfigSchema.parse({})),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
       .default({ level: 'info' }),

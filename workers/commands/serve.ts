@@ -1,17 +1,14 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, describeIssue, loadConfig, type Config } from '../../pipeline/config.ts';
-import { ProoflineError } from '../../pipeline/errors.ts';
+import { loadConfig, type Config } from '../../pipeline/config.ts';
 import { createStatementIndex } from '../../pipeline/serve/adapters/statement-index.ts';
 import { parseTokenList } from '../../pipeline/serve/bearer-auth.ts';
 import { openRewardService } from '../../pipeline/serve/open-reward-service.ts';
 import { loadProblemRegistry } from '../../pipeline/serve/problem-registry.ts';
-import { ServeConfigSchema, type ServeConfig } from '../../pipeline/serve/serve-config.ts';
+import type { ServeConfig } from '../../pipeline/serve/serve-config.ts';
 import { createRewardApp, drainRewardApp } from '../reward-app.ts';
 import type { Command } from '../command-context.ts';
 import { REPO_ROOT } from '../repo-root.ts';
-import { readFileSync } from 'node:fs';
 
 const HELP = `Usage: proofline serve [--config FILE.yaml] [--port N] [--host H] [--problems FILE|DIR|s3://…]
 
@@ -66,24 +63,8 @@ async function warmUpUntilReady(service: Awaited<ReturnType<typeof openRewardSer
   }
 }
 
-/**
- * The config plus its `serve:` section. Until the lead mounts ServeConfigSchema into ConfigSchema,
- * `serve:` is split off the file here and the rest goes through loadConfig as usual.
- */
+/** The config with command-line flags applied over its `serve:` section (flags win over env and file). */
 function loadServeConfig(file: string | undefined, env: Record<string, string | undefined>, flags: Partial<ServeConfig>): { config: Config; serve: ServeConfig } {
-  const isMounted = 'serve' in ConfigSchema.shape;
-  let rawServe: unknown = {};
-  let config: Config;
-  if (isMounted || file === undefined) {
-    config = loadConfig({ env, ...(file === undefined ? {} : { file }) });
-    rawServe = (config as Record<string, unknown>).serve ?? {};
-  } else {
-    const raw = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
-    const { serve, ...rest } = raw;
-    rawServe = serve ?? {};
-    config = loadConfig({ env, overrides: rest });
-  }
-  const parsed = ServeConfigSchema.safeParse({ ...(rawServe as object), ...flags }, { reportInput: true });
-  if (!parsed.success) throw new ProoflineError('CONFIG_INVALID', `Invalid serve config (${file ?? 'defaults'}):\n  ${parsed.error.issues.map((i) => describeIssue({ ...i, path: ['serve', ...i.path] })).join('\n  ')}`);
-  return { config, serve: parsed.data };
+  const config = loadConfig({ env, ...(file === undefined ? {} : { file }), overrides: { serve: flags } });
+  return { config, serve: config.serve };
 }
