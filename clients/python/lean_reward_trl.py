@@ -14,7 +14,7 @@ None when there is no verdict (server down, checker crash, deadline, unknown pro
 None into NaN and leaves it out of the reward, so an outage never teaches the policy that a
 correct proof is wrong.
 
-Environment: PROOFLINE_REWARD_URL (default http://127.0.0.1:8080), PROOFLINE_REWARD_TOKEN,
+Environment: PROOFLINE_REWARD_URL (default http://127.0.0.1:8000), PROOFLINE_REWARD_TOKEN,
 PROOFLINE_REWARD_TIMEOUT_S (default 300, retries included), PROOFLINE_REQUIRE_FORMAT ("true"/"false").
 """
 
@@ -27,7 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-URL = os.environ.get("PROOFLINE_REWARD_URL", "http://127.0.0.1:8080").rstrip("/")
+URL = os.environ.get("PROOFLINE_REWARD_URL", "http://127.0.0.1:8000").rstrip("/")
 TOKEN = os.environ.get("PROOFLINE_REWARD_TOKEN")
 TIMEOUT_S = float(os.environ.get("PROOFLINE_REWARD_TIMEOUT_S", "300"))
 REQUIRE_FORMAT = os.environ.get("PROOFLINE_REQUIRE_FORMAT")

@@ -22,7 +22,7 @@ number for every sample; it is not a judgement of the proof. ``has_verdict`` is 
 drop them. A rejected proof has ``has_verdict`` True, ``score`` 0.0 and its rejection ``status``.
 
 Environment:
-    PROOFLINE_REWARD_URL        server base URL (default http://127.0.0.1:8080)
+    PROOFLINE_REWARD_URL        server base URL (default http://127.0.0.1:8000)
     PROOFLINE_REWARD_TOKEN      bearer token, when the server requires one
     PROOFLINE_REWARD_TIMEOUT_S  seconds per call, retries included (default 300)
     PROOFLINE_REQUIRE_FORMAT    "true"/"false": the server's format gate (default: the server's setting)
@@ -39,7 +39,7 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-URL = os.environ.get("PROOFLINE_REWARD_URL", "http://127.0.0.1:8080").rstrip("/")
+URL = os.environ.get("PROOFLINE_REWARD_URL", "http://127.0.0.1:8000").rstrip("/")
 TOKEN = os.environ.get("PROOFLINE_REWARD_TOKEN")
 TIMEOUT_S = float(os.environ.get("PROOFLINE_REWARD_TIMEOUT_S", "300"))
 REQUIRE_FORMAT = os.environ.get("PROOFLINE_REQUIRE_FORMAT")

@@ -17,6 +17,17 @@ export const ServeConfigSchema = z
      * it). Lines are Problems (`id`, `header`, `formal_statement`); ids are looked up, never paths.
      */
     problems: z.array(z.string().min(1)).default([]),
+    kimina: z
+      .object({
+        /**
+         * The Kimina facade checks a snippet against a TRUSTED statement only when the snippet names a
+         * `problem_id` or its theorem matches a registry problem; otherwise it uses the snippet's own
+         * statement. true = refuse such snippets (statement_mismatch) instead.
+         */
+        require_registered_statement: z.boolean().default(false),
+      })
+      .strict()
+      .default({ require_registered_statement: false }),
     limits: z
       .object({
         /** Largest request body; larger → 413 before parsing. */
