@@ -27,6 +27,9 @@ describe('proofline build with a crashing checker (infrastructure, not the candi
     const config = await writeBuildConfig(set, 'faulty', {
       lean: {
         sandbox: 'none', // the counter file must be writable by the double's `lean`
+        // One Lean process at a time: the double's fault counter is a plain read-then-write file,
+        // and a read racing a concurrent write sees it empty (0 runs) and faults again.
+        pool: { size: 1, warm_spares: 0 },
         env: { RECORDED_LEAN_FAULT: 'crash-signal', RECORDED_LEAN_FAULT_BINS: 'lean', RECORDED_LEAN_FAULT_TIMES: String(FAULT_LIMIT), RECORDED_LEAN_FAULT_COUNTER: counter },
       },
     });
@@ -99,7 +102,7 @@ describe('proofline build with a crashing checker (infrastructure, not the candi
       const config = await writeBuildConfig(set, 'faulty-s3', {
         output: `s3://${bucket}/p`,
         s3: { endpoint: proxy.endpoint, region: 'us-east-1', force_path_style: true, checksums: 'when_required', max_attempts: 2 },
-        lean: { sandbox: 'none', env: { RECORDED_LEAN_FAULT: 'crash-signal', RECORDED_LEAN_FAULT_BINS: 'lean', RECORDED_LEAN_FAULT_TIMES: String(FAULT_LIMIT), RECORDED_LEAN_FAULT_COUNTER: counter } },
+        lean: { sandbox: 'none', pool: { size: 1, warm_spares: 0 }, env: { RECORDED_LEAN_FAULT: 'crash-signal', RECORDED_LEAN_FAULT_BINS: 'lean', RECORDED_LEAN_FAULT_TIMES: String(FAULT_LIMIT), RECORDED_LEAN_FAULT_COUNTER: counter } },
       });
       const readOptions = { s3: s3.s3Config({ force_path_style: true, checksums: 'when_required' }), ...s3.sinkDeps };
       await writeFile(counter, '0\n');
