@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SAMPLER_RESPONSE_INVALID: { retryable: true, summary: 'The model endpoint answered with a body that does not match its wire format.' },
   SAMPLER_MODEL_ERROR: { retryable: false, summary: 'The model failed while generating (Bedrock ModelErrorException, 424); not retried blindly.' },
   SAMPLE_CACHE_FAILED: { retryable: false, summary: 'The sample cache directory cannot be read or written.' },
+  RUN_LOCKED: { retryable: true, summary: 'Another process is building the same run (its journal is locked); wait for it to end or pass another --run-id.' },
   OUTPUT_WRITE_FAILED: { retryable: false, summary: 'A local output file cannot be opened or written (permissions, disk full).' },
   REPLAY_MISSING: { retryable: false, summary: 'The replay sampler has no recorded completion for a requested problem/sample.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;

@@ -78,6 +78,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
       const candidate = candidates.get(sampleIndex);
       if (candidate === undefined || candidate.outcome === null) {
         missingCandidates += 1;
+        stats.recordMissing(problem.id, { split: placement.split, held_out: placement.heldOut?.reason ?? null });
         continue;
       }
       const outcome = candidate.outcome.kind === 'verdict' ? { verdict: candidate.outcome.verdict as Verdict } : { error: candidate.outcome.error as CanonicalRecord['error'] & object };
@@ -147,4 +148,22 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
     await sink.put('latest.json', `${JSON.stringify({ run_id: run.runId, manifest: manifestKey, manifest_sha256: sha256Hex(manifestText), committed_at: manifest.committed_at }, null, 2)}\n`);
   }
   return { status, manifestKey, stats: statsJson, missingCandidates };
+}
+
+/**
+ * Points `latest.json` at a committed run's manifest, unless it already does or names a run
+ * committed later. For a rerun that finds its run committed: a kill between the manifest and
+ * latest.json must not leave latest.json behind for good.
+ */
+export async function publishLatest(sink: Sink, manifestKey: string, manifestText: string): Promise<boolean> {
+  const manifest = JSON.parse(manifestText) as { run_id: string; committed_at: string };
+  const sha256 = sha256Hex(manifestText);
+  const current = await sink.get('latest.json');
+  if (current !== null) {
+    const latest = JSON.parse(Buffer.from(current).toString('utf8')) as { manifest_sha256?: string; committed_at?: string };
+    if (latest.manifest_sha256 === sha256) return false;
+    if (typeof latest.committed_at === 'string' && latest.committed_at > manifest.committed_at) return false;
+  }
+  await sink.put('latest.json', `${JSON.stringify({ run_id: manifest.run_id, manifest: manifestKey, manifest_sha256: sha256, committed_at: manifest.committed_at }, null, 2)}\n`);
+  return true;
 }

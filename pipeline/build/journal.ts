@@ -30,17 +30,20 @@ export interface JournalCandidate {
 export class RunJournal {
   readonly path: string;
   readonly #db: DatabaseSync;
+  readonly #lock: DatabaseSync | null;
   readonly #statements: Record<string, StatementSync> = {};
 
-  private constructor(path: string, db: DatabaseSync) {
+  private constructor(path: string, db: DatabaseSync, lock: DatabaseSync | null) {
     this.path = path;
     this.#db = db;
+    this.#lock = lock;
   }
 
   static open(path: string): RunJournal {
     let db: DatabaseSync;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const lock = path === ':memory:' ? null : lockRun(path);
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       db = new DatabaseSync(path);
       db.exec(`
         PRAGMA journal_mode = WAL;
@@ -55,9 +58,10 @@ export class RunJournal {
           PRIMARY KEY (problem_seq, sample_index)) WITHOUT ROWID;
       `);
     } catch (cause) {
+      lock?.close();
       throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot open the run journal ${path}: ${(cause as Error).message}`, { cause });
     }
-    return new RunJournal(path, db);
+    return new RunJournal(path, db, lock);
   }
 
   #statement(sql: string): StatementSync {
@@ -138,5 +142,29 @@ export class RunJournal {
 
   close(): void {
     this.#db.close();
+    this.#lock?.close();
   }
+}
+
+/**
+ * One process per run: an exclusive SQLite lock on `<journal>.lock`, held until close. A second
+ * `proofline build` of the same run (an overlapping cron) fails at once instead of sampling and
+ * checking everything a second time. The OS drops the lock when its process dies, kill -9
+ * included, so a rerun after a crash is never locked out.
+ */
+function lockRun(journalPath: string): DatabaseSync {
+  const lockPath = `${journalPath}.lock`;
+  let lock: DatabaseSync;
+  try {
+    lock = new DatabaseSync(lockPath);
+  } catch (cause) {
+    throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot open the run lock ${lockPath}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    lock.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;');
+  } catch (cause) {
+    lock.close();
+    throw new ProoflineError('RUN_LOCKED', `Another process is building this run (${lockPath} is locked: ${(cause as Error).message}); wait for it to end, or pass another --run-id`, { cause, details: { lock: lockPath } });
+  }
+  return lock;
 }

@@ -7,6 +7,8 @@ export interface ProblemStats {
   n: number;
   c: number;
   errors: number;
+  /** Candidates never sampled (sampling failed past its retries): no record, but the problem still counts. */
+  missing: number;
   split: string;
   held_out: string | null;
 }
@@ -49,7 +51,7 @@ export class RunStats {
 
   recordCandidate(record: CanonicalRecord): void {
     const k = this.counters;
-    const problem = (k.problems[record.problem_id] ??= { n: 0, c: 0, errors: 0, split: record.split, held_out: record.held_out?.reason ?? null });
+    const problem = (k.problems[record.problem_id] ??= { n: 0, c: 0, errors: 0, missing: 0, split: record.split, held_out: record.held_out?.reason ?? null });
     k.candidates++;
     if (record.completion.truncated) k.truncated++;
     if (record.completion.reasoning_redacted) k.reasoning_redacted++;
@@ -75,6 +77,11 @@ export class RunStats {
     if (verdict.cached) k.timings.checks_cached++;
   }
 
+  /** A candidate of this problem that was never sampled: the problem is counted and, with no verdict at all, listed. */
+  recordMissing(problemId: string, placement: { split: string; held_out: string | null }): void {
+    (this.counters.problems[problemId] ??= { n: 0, c: 0, errors: 0, missing: 0, split: placement.split, held_out: placement.held_out }).missing++;
+  }
+
   recordExportRows(exportName: string, split: string, rows: number): void {
     add((this.counters.export_rows[exportName] ??= {}), split, rows);
   }
@@ -93,10 +100,11 @@ export class RunStats {
     for (const key of ['sample_latency_ms_total', 'check_elapsed_ms_total', 'checks_cached'] as const) a.timings[key] += b.timings[key];
     a.timings.check_elapsed_ms_max = Math.max(a.timings.check_elapsed_ms_max, b.timings.check_elapsed_ms_max);
     for (const [id, p] of Object.entries(b.problems)) {
-      const mine = (a.problems[id] ??= { n: 0, c: 0, errors: 0, split: p.split, held_out: p.held_out });
+      const mine = (a.problems[id] ??= { n: 0, c: 0, errors: 0, missing: 0, split: p.split, held_out: p.held_out });
       mine.n += p.n;
       mine.c += p.c;
       mine.errors += p.errors;
+      mine.missing += p.missing ?? 0;
     }
     for (const [name, m] of Object.entries(b.export_rows)) for (const [split, n] of Object.entries(m)) add((a.export_rows[name] ??= {}), split, n);
     return this;
@@ -104,7 +112,7 @@ export class RunStats {
 
   /** Problems with candidates but not one verdict: every check failed. The build lists them and exits non-zero. */
   problemsWithOnlyErrors(): string[] {
-    return Object.entries(this.counters.problems).filter(([, p]) => p.n === 0 && p.errors > 0).map(([id]) => id).sort();
+    return Object.entries(this.counters.problems).filter(([, p]) => p.n === 0 && (p.errors > 0 || p.missing > 0)).map(([id]) => id).sort();
   }
 
   toJSON(options: { price?: PriceTable | null } = {}): RunStatsJson {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { configHash, defaultRunId } from '../../pipeline/build/run-identity.ts';
 import { loadEvalIndex } from '../../pipeline/build/decontaminate.ts';
-import { finalizeRun } from '../../pipeline/build/finalize.ts';
+import { finalizeRun, publishLatest } from '../../pipeline/build/finalize.ts';
 import { RunJournal } from '../../pipeline/build/journal.ts';
 import { validateProblems } from '../../pipeline/build/load-problems.ts';
 import { runLocalBuild } from '../../pipeline/build/local-run.ts';
@@ -82,6 +82,13 @@ export const runBuild: Command = async (context) => {
   const manifestKey = `runs/${runId}/manifest.json`;
   const committed = await sink.get(manifestKey);
   if (committed !== null && (JSON.parse(Buffer.from(committed).toString('utf8')) as { status?: string }).status === 'complete') {
+    try {
+      if (await publishLatest(sink, manifestKey, Buffer.from(committed).toString('utf8'))) {
+        context.stderr.write(`proofline build: latest.json now points at run ${runId} (it was committed, but latest.json was not updated).\n`);
+      }
+    } finally {
+      await sink.close();
+    }
     context.stderr.write(`proofline build: run ${runId} is already committed (${sink.uri}/${manifestKey}); nothing to do. Pass --run-id to start another.\n`);
     return 0;
   }
