@@ -16,6 +16,12 @@ export interface PartWriterOptions<Row> {
   /** Rows buffered per part: memory is bounded by one part, whatever the number of rows. */
   rowsPerPart: number;
   /**
+   * A part is also cut when its rows' JSON reaches this many bytes (default 8 MiB), so memory is
+   * bounded in bytes however large the rows are (a canonical record carries the prompt, the
+   * completion and the checked file). Cuts depend only on the row sequence: deterministic names.
+   */
+  maxPartBytes?: number;
+  /**
    * Rows the caller will write, when known (a counting pass): names then carry the part count
    * (`-00000-of-00002`, the Hugging Face convention); without it they are `-00000`. Either way a
    * rerun with the same rows writes the same keys, so a retry overwrites instead of duplicating.
@@ -33,6 +39,7 @@ export interface PartWriterOptions<Row> {
 export class PartWriter<Row> {
   private readonly options: PartWriterOptions<Row>;
   private buffer: Row[] = [];
+  private bufferBytes = 0;
   private written = 0;
   private readonly parts: PartInfo[] = [];
 
@@ -49,7 +56,10 @@ export class PartWriter<Row> {
       throw new Error(`Expected ${totalRows} rows for ${this.options.keyPrefix}, got more`);
     }
     this.buffer.push(row);
-    if (this.buffer.length >= this.options.rowsPerPart) await this.flush();
+    this.bufferBytes += JSON.stringify(row).length;
+    // With a known total the names count parts by rows (`-of-N`), so only rows cut them then.
+    const isFull = this.options.totalRows === undefined && this.bufferBytes >= (this.options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES);
+    if (this.buffer.length >= this.options.rowsPerPart || isFull) await this.flush();
   }
 
   /** Writes the last part and returns every part in order; no rows = no parts. */
@@ -65,12 +75,15 @@ export class PartWriter<Row> {
   private async flush(): Promise<void> {
     const rows = this.buffer;
     this.buffer = [];
+    this.bufferBytes = 0;
     const key = partKey(this.options, this.parts.length);
     const result = await this.options.put(key, this.options.encode(rows));
     this.written += rows.length;
     this.parts.push({ key: result.key, bytes: result.bytes, sha256: result.sha256, rows: rows.length });
   }
 }
+
+const DEFAULT_MAX_PART_BYTES = 8 * 1024 * 1024;
 
 export function partKey(options: Pick<PartWriterOptions<unknown>, 'keyPrefix' | 'extension' | 'rowsPerPart' | 'totalRows'>, index: number): string {
   const number = String(index).padStart(5, '0');

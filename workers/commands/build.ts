@@ -28,6 +28,9 @@ import { REPO_ROOT } from '../repo-root.ts';
 import { createBuildProgress } from './build-progress.ts';
 import { readApiKey } from './sample.ts';
 
+/** In-memory verdict cache entries during a build (about 1 KB each; the journal keeps the rest). */
+const BUILD_VERDICT_CACHE_ENTRIES = 20_000;
+
 const USAGE = `Usage: proofline build --config FILE.yaml [--out DIR|s3://bucket/prefix] [options]
 
 Runs a dataset build: samples n completions per problem, checks every proof with Lean, and writes
@@ -109,7 +112,10 @@ export const runBuild: Command = async (context) => {
     const remote = remoteSection(samplerConfig);
     const samplingStats = new SamplingStats();
     const sampler = await createSampler(samplerConfig, { cwd: context.cwd, apiKey: readApiKey(samplerConfig, context.env) });
-    const { checker, toolchain } = await openProofChecker(config.lean, { repoRoot: REPO_ROOT, logger });
+    // The journal remembers every verdict of the run; the checker's in-memory cache only has to
+    // catch duplicates in flight and within a problem's samples, so it stays small in a build.
+    const leanConfig = { ...config.lean, cache: { ...config.lean.cache, max_entries: Math.min(config.lean.cache.max_entries, BUILD_VERDICT_CACHE_ENTRIES) } };
+    const { checker, toolchain } = await openProofChecker(leanConfig, { repoRoot: REPO_ROOT, logger });
     const progress = createBuildProgress(context.stderr);
     let result;
     try {
