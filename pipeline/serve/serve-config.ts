@@ -22,12 +22,13 @@ export const ServeConfigSchema = z
         /**
          * The Kimina facade checks a snippet against a TRUSTED statement only when the snippet names a
          * `problem_id` or its theorem matches a registry problem; otherwise it uses the snippet's own
-         * statement. true = refuse such snippets (statement_mismatch) instead.
+         * statement. true = refuse such snippets (statement_mismatch) instead. null (default) = true
+         * whenever the registry holds problems: fail closed unless there is nothing to match against.
          */
-        require_registered_statement: z.boolean().default(false),
+        require_registered_statement: z.boolean().nullable().default(null),
       })
       .strict()
-      .default({ require_registered_statement: false }),
+      .default({ require_registered_statement: null }),
     limits: z
       .object({
         /** Largest request body; larger → 413 before parsing. */

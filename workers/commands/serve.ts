@@ -34,7 +34,7 @@ export const runServe: Command = async (context) => {
   logger.info({ problems: registry.size, sources: serve.problems }, 'problem registry loaded');
   const { service, close } = await openRewardService(config.lean, serve, { repoRoot: REPO_ROOT, registry, logger });
   const tokens = [...serve.auth.tokens, ...parseTokenList(context.env[serve.auth.tokens_env] ?? '')];
-  const app = await createRewardApp({ service, config: serve, leanTimeoutMs: config.lean.timeout_ms, tokens, logger, adapterDeps: { statementIndex: createStatementIndex(registry.entries()), kiminaRequireRegisteredStatement: serve.kimina.require_registered_statement } });
+  const app = await createRewardApp({ service, config: serve, leanTimeoutMs: config.lean.timeout_ms, tokens, logger, adapterDeps: { statementIndex: createStatementIndex(registry.entries()), kiminaRequireRegisteredStatement: serve.kimina.require_registered_statement ?? registry.size > 0 } });
   try {
     const url = await app.listen({ host: serve.host, port: serve.port });
     logger.info({ url, auth: tokens.length > 0, concurrency: service.scheduler.limits.concurrency }, 'reward service listening');
