@@ -97,8 +97,8 @@ export interface ProblemIdentity {
  */
 export function decideHoldout(problem: ProblemIdentity, index: EvalIndex, options: DecontaminationOptions): HeldOut | null {
   if (!options.hold_out_eval_sets) return null;
-  const source = problem.source?.toLowerCase();
-  const split = problem.split?.toLowerCase();
+  const source = problem.source?.trim().toLowerCase();
+  const split = problem.split?.trim().toLowerCase();
   const splits = source === undefined ? undefined : (options.evalSplits ?? DEFAULT_EVAL_SPLITS)[source];
   if (splits !== undefined && split !== undefined && splits.includes(split)) {
     return { reason: 'eval_split', detail: `source ${problem.source} split ${problem.split} is an evaluation split` };

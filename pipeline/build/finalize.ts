@@ -67,11 +67,23 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   const stats = new RunStats();
   let missingCandidates = 0;
 
+  const holdout = { hold_out_eval_sets: options.holdOutEvalSets };
+  // A statement held out in this run (an evaluation problem by its own source/split) is held out
+  // under every other id and source of the same run too, not only when it is in datasets/eval-sets.
+  const heldStatements = new Map<string, string>();
+  for (const row of options.journal.problems()) {
+    const problem = JSON.parse(row.json) as Problem;
+    if (decideHoldout(problem, options.evalIndex, holdout) !== null) heldStatements.set(statementHash(problem.formal_statement), problem.id);
+  }
+
   let problemIndex = 0;
   for (const row of options.journal.problems()) {
     const problem = JSON.parse(row.json) as Problem;
     const hash = statementHash(problem.formal_statement);
-    const placement = { split: assignSplit(hash, options.splits), heldOut: decideHoldout(problem, options.evalIndex, { hold_out_eval_sets: options.holdOutEvalSets }) };
+    const twin = heldStatements.get(hash);
+    const heldOut = decideHoldout(problem, options.evalIndex, holdout) ??
+      (twin === undefined ? null : { reason: 'eval_statement_match' as const, detail: `statement equals held-out problem ${twin} of this run` });
+    const placement = { split: assignSplit(hash, options.splits), heldOut };
     const candidates = options.journal.candidatesOf(row.seq);
     const canonical: CanonicalRecord[] = [];
     for (let sampleIndex = 0; sampleIndex < options.n; sampleIndex += 1) {

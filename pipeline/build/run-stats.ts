@@ -42,7 +42,7 @@ export class RunStats {
     candidates: 0, by_kind: { accepted: 0, rejected: 0, error: 0 }, rejected_by_reason: {}, by_layer: {}, errors_by_code: {},
     truncated: 0, reasoning_redacted: 0, tokens: { input: 0, output: 0, paid_input: 0, paid_output: 0 },
     timings: { sample_latency_ms_total: 0, check_elapsed_ms_total: 0, check_elapsed_ms_max: 0, checks_cached: 0 },
-    problems: {}, export_rows: {},
+    problems: Object.create(null) as Record<string, ProblemStats>, export_rows: {},
   };
 
   static fromJSON(json: { counters: RunCounters }): RunStats {
