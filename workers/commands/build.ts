@@ -78,13 +78,19 @@ export const runBuild: Command = async (context) => {
   if (build.problems === undefined) throw new ProoflineError('CONFIG_INVALID', 'Expected a problem set in `build.problems` or --problems, got none');
   const logger = pino({ level: config.log.level }, pino.destination(2));
   const policy = loadPolicy(config.lean.policy);
-  const hash = configHash(config, policyDigest(policy));
+  const template = loadPromptTemplate(at(config.sampler.prompt));
+  const hash = configHash(config, policyDigest(policy), template);
   const runId = build.run_id ?? defaultRunId(build.name, hash, new Date());
   const sinkOptions = { s3: config.s3, env: context.env, cwd: context.cwd };
   const sink = createSink(build.output, sinkOptions);
   const manifestKey = `runs/${runId}/manifest.json`;
   const committed = await sink.get(manifestKey);
-  if (committed !== null && (JSON.parse(Buffer.from(committed).toString('utf8')) as { status?: string }).status === 'complete') {
+  const committedManifest = committed === null ? null : (JSON.parse(Buffer.from(committed).toString('utf8')) as { status?: string; config_hash?: string });
+  if (committedManifest !== null && committedManifest.config_hash !== undefined && committedManifest.config_hash !== hash) {
+    await sink.close();
+    throw new ProoflineError('CONFIG_INVALID', `Run ${runId} is committed with config hash ${committedManifest.config_hash.slice(0, 12)}…, this config has ${hash.slice(0, 12)}…; pass another --run-id for a different config`);
+  }
+  if (committed !== null && committedManifest?.status === 'complete') {
     try {
       if (await publishLatest(sink, manifestKey, Buffer.from(committed).toString('utf8'))) {
         context.stderr.write(`proofline build: latest.json now points at run ${runId} (it was committed, but latest.json was not updated).\n`);
@@ -108,7 +114,6 @@ export const runBuild: Command = async (context) => {
     logger.info({ runId, configHash: hash, problems: journal.problemCount(), out: sink.uri, journal: journal.path }, 'build run');
 
     const samplerConfig = config.sampler;
-    const template = loadPromptTemplate(at(samplerConfig.prompt));
     const remote = remoteSection(samplerConfig);
     const samplingStats = new SamplingStats();
     const sampler = await createSampler(samplerConfig, { cwd: context.cwd, apiKey: readApiKey(samplerConfig, context.env) });
@@ -116,6 +121,15 @@ export const runBuild: Command = async (context) => {
     // catch duplicates in flight and within a problem's samples, so it stays small in a build.
     const leanConfig = { ...config.lean, cache: { ...config.lean.cache, max_entries: Math.min(config.lean.cache.max_entries, BUILD_VERDICT_CACHE_ENTRIES) } };
     const { checker, toolchain } = await openProofChecker(leanConfig, { repoRoot: REPO_ROOT, logger });
+    // One toolchain per run: verdicts of two Lean versions must never share a manifest.
+    const toolchainId = `lean ${toolchain.leanVersion}, mathlib ${toolchain.mathlibRev ?? 'none'}`;
+    const journaledToolchain = journal.getMeta('toolchain');
+    if (journaledToolchain !== null && journaledToolchain !== toolchainId) {
+      await checker.close();
+      await sampler.close();
+      throw new ProoflineError('CONFIG_INVALID', `Run ${runId} was started with ${journaledToolchain}, this checker has ${toolchainId}; pass another --run-id for a run on this toolchain`);
+    }
+    journal.setMeta('toolchain', toolchainId);
     const progress = createBuildProgress(context.stderr);
     let result;
     try {

@@ -82,6 +82,9 @@ describe('proofline build to a directory (recorded Lean)', { timeout: 240_000 },
     expect(await runBuild(second.context)).toBe(0);
     expect(second.output().stderr).toMatch(/already committed/);
     expect(await readFile(manifestPath, 'utf8')).toBe(before);
+    // The same run id with another config (here another n) is refused, not reported as done.
+    const other = context(['--config', fixture.config, '--run-id', 'again', '--n', '2']);
+    await expect(runBuild(other.context)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/committed with config hash/) });
   });
 
   it('stops on an invalid problem line with its number, and builds nothing', async () => {
