@@ -51,6 +51,13 @@ export class FairScheduler {
     return this.#running;
   }
 
+  /** Tasks the waiting queues still hold, passed ones included (memory: must stay near `queued`). */
+  get retained(): number {
+    let n = 0;
+    for (const fifo of this.#waiting.values()) n += fifo.items.length;
+    return n;
+  }
+
   queuedFor(clientId: string): number {
     return this.#perClient.get(clientId) ?? 0;
   }
@@ -105,6 +112,12 @@ export class FairScheduler {
         const candidate = fifo.items[fifo.head] as ScheduledTask;
         fifo.head += 1;
         if (!candidate.isCancelled) task = candidate;
+      }
+      // Drop what the head has passed: a client that always has work queued (a steady reward
+      // loop) must not keep every finished task's request and verdict alive.
+      if (fifo.head >= 1024 && fifo.head * 2 >= fifo.items.length) {
+        fifo.items = fifo.items.slice(fifo.head);
+        fifo.head = 0;
       }
       if (fifo.head < fifo.items.length) this.#waiting.set(clientId, fifo);
       if (task !== undefined) {
