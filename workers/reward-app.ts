@@ -8,7 +8,8 @@ import { unauthenticatedClientId } from '../pipeline/serve/request-options.ts';
 import type { CheckerRewardService } from '../pipeline/serve/reward-service.ts';
 import type { ServeConfig } from '../pipeline/serve/serve-config.ts';
 import { ServeError } from '../pipeline/serve/serve-error.ts';
-import { verifyRoutes } from '../pipeline/serve/verify-route.ts';
+import { assertItemCount, verifyRoutes } from '../pipeline/serve/verify-route.ts';
+import type { RewardService } from '../pipeline/serve/reward-contract.ts';
 
 export interface RewardAppDeps {
   service: CheckerRewardService;
@@ -73,7 +74,18 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
 
   await app.register(opsRoutes, { service, config, leanTimeoutMs: deps.leanTimeoutMs });
   await app.register(verifyRoutes, { service, config, retryAfterS });
-  for (const adapter of ADAPTERS) await app.register(adapter, { ...deps.adapterDeps, service });
+  // Every adapter's batch goes through this service: the same item limit as /v1/verify (413), so a
+  // batch the queue could never admit is refused once instead of answered 429 forever.
+  const limitedService: RewardService = {
+    get versions() {
+      return service.versions;
+    },
+    verify: (items, options) => {
+      assertItemCount(items.length, config, 'items');
+      return service.verify(items, options);
+    },
+  };
+  for (const adapter of ADAPTERS) await app.register(adapter, { ...deps.adapterDeps, service: limitedService });
   return app;
 }
 

@@ -102,6 +102,10 @@ describe('POST /v1/verify through the recorded-Lean double', () => {
     expect(many.json()).toMatchObject({ error: { code: 'TOO_MANY_ITEMS', field: 'items' } });
     const large = await verify([{ id: 'big', problem_id: 'p', completion: 'x'.repeat(250_000) }]);
     expect(large.statusCode).toBe(413);
+    // The trainer adapters share the limit (review of issue #8): 65 OpenRLHF items are one 413, not 429 forever.
+    const openrlhf = await kit.app.inject({ method: 'POST', url: '/get_reward', payload: { query: Array(65).fill('x'), prompts: Array(65).fill(''), labels: Array(65).fill('p') } });
+    expect(openrlhf.statusCode).toBe(413);
+    expect(openrlhf.json()).toMatchObject({ error: { code: 'TOO_MANY_ITEMS' } });
     expect(kit.checker.stats.checks).toBe(before);
   });
 
