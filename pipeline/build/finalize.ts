@@ -127,7 +127,9 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
 
   const statsJson = stats.toJSON({ price: options.price });
   const status = missingCandidates === 0 && statsJson.counters.by_kind.error === 0 ? 'complete' : 'partial';
-  const statsPart = await sink.put(`${runDir}/stats.json`, `${JSON.stringify({ ...statsJson, missing_candidates: missingCandidates, status }, null, 2)}\n`);
+  // Problem lines skipped with --skip-invalid are counted where readers look, never dropped silently.
+  const invalidProblemLines = Number(options.journal.getMeta('invalid_problem_lines') ?? 0);
+  const statsPart = await sink.put(`${runDir}/stats.json`, `${JSON.stringify({ ...statsJson, missing_candidates: missingCandidates, invalid_problem_lines: invalidProblemLines, status }, null, 2)}\n`);
   const card = renderDatasetCard({
     name: run.dataset, runId: run.runId, configHash: run.configHash,
     toolchain: options.provenance.toolchain, policy: options.provenance.policy, models: [], stats: statsJson, parts: cardParts,
@@ -147,7 +149,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
     toolchain: options.provenance.toolchain,
     policy: options.provenance.policy,
     committed_at: (options.now ?? (() => new Date()))().toISOString(),
-    counts: { problems: statsJson.summary.problems, candidates: statsJson.counters.candidates, missing_candidates: missingCandidates, ...statsJson.counters.by_kind },
+    counts: { problems: statsJson.summary.problems, invalid_problem_lines: invalidProblemLines, candidates: statsJson.counters.candidates, missing_candidates: missingCandidates, ...statsJson.counters.by_kind },
     parts: cardParts,
     files: [
       { key: 'stats.json', bytes: statsPart.bytes, sha256: statsPart.sha256 },

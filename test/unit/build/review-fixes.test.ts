@@ -30,6 +30,7 @@ describe('build review fixes (issues #7)', () => {
   it('holds out a statement that an evaluation problem of the same run has, under any other id and source', async () => {
     const journal = RunJournal.open(join(dir, 'journal.sqlite'));
     const statement = 'theorem t (n : Nat) (h : n = 2) : n + n = 4 := by sorry';
+    journal.setMeta('invalid_problem_lines', '3');
     const loader = journal.problemLoader();
     loader.add({ id: 'eval', line: 1, json: JSON.stringify({ id: 'eval', source: 'minif2f', split: 'test', header: '', formal_statement: statement }) });
     loader.add({ id: 'copy', line: 2, json: JSON.stringify({ id: 'copy', source: 'lean-workbook', split: 'train', header: '', formal_statement: statement.replace('theorem t', 'theorem copy_t') }) });
@@ -51,7 +52,8 @@ describe('build review fixes (issues #7)', () => {
     });
     journal.close();
     expect(result.stats.summary.held_out).toEqual({ problems: 2, by_reason: { eval_split: 1, eval_statement_match: 1 } });
-    const manifest = JSON.parse(await readFile(join(dir, 'out', 'runs', 'r', 'manifest.json'), 'utf8')) as { parts: { export: string }[] };
+    const manifest = JSON.parse(await readFile(join(dir, 'out', 'runs', 'r', 'manifest.json'), 'utf8')) as { parts: { export: string }[]; counts: { invalid_problem_lines: number } };
+    expect(manifest.counts.invalid_problem_lines).toBe(3); // --skip-invalid lines are counted, not dropped
     expect(manifest.parts.filter((p) => p.export.startsWith('sft') || p.export.startsWith('rl'))).toEqual([]);
   });
 });
