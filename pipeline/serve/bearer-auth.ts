@@ -1,3 +1,4 @@
+import { ProoflineError } from '../errors.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface ClientToken {
@@ -24,6 +25,9 @@ export function createTokenMatcher(tokens: readonly ClientToken[]): (authorizati
 }
 
 /** `client=token,client2=token2` (the PROOFLINE_SERVE_TOKENS form); a bare token is client `token-<n>`. */
+/** Shortest bearer token accepted from a config file or the environment. */
+export const MIN_TOKEN_LENGTH = 16;
+
 export function parseTokenList(text: string): ClientToken[] {
   return text
     .split(',')
@@ -31,7 +35,12 @@ export function parseTokenList(text: string): ClientToken[] {
     .filter((part) => part !== '')
     .map((part, index) => {
       const eq = part.indexOf('=');
-      return eq > 0 ? { client: part.slice(0, eq), token: part.slice(eq + 1) } : { client: `token-${index + 1}`, token: part };
+      const entry = eq > 0 ? { client: part.slice(0, eq), token: part.slice(eq + 1) } : { client: `token-${index + 1}`, token: part };
+      // The same floor as `serve.auth.tokens` in a config file: a short token is guessable.
+      if (entry.token.length < MIN_TOKEN_LENGTH) {
+        throw new ProoflineError('CONFIG_INVALID', `Expected every token in the token list to have at least ${MIN_TOKEN_LENGTH} characters, got ${entry.token.length} for client \`${entry.client}\``);
+      }
+      return entry;
     });
 }
 

@@ -18,3 +18,11 @@ describe('FairScheduler memory (review of issue #8)', () => {
     expect(maxRetained).toBeLessThan(2100);
   });
 });
+
+describe('bearer tokens from the environment (review of issue #8)', () => {
+  it('refuses a token shorter than a config file may hold', async () => {
+    const { parseTokenList } = await import('../../../pipeline/serve/bearer-auth.ts');
+    expect(() => parseTokenList('trainer=short')).toThrow(/at least 16 characters/);
+    expect(parseTokenList('trainer=0123456789abcdef0123')).toEqual([{ client: 'trainer', token: '0123456789abcdef0123' }]);
+  });
+});
