@@ -1,52 +1,105 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { parseConfig, type LeanConfig } from '../pipeline/config.ts';
 import { openProofChecker } from '../pipeline/lean/open-checker.ts';
-import { openRewardService } from '../pipeline/serve/open-reward-service.ts';
-import { ProblemRegistry } from '../pipeline/serve/problem-registry.ts';
-import { ServeConfigSchema } from '../pipeline/serve/serve-config.ts';
-import { createRewardApp, drainRewardApp } from '../workers/reward-app.ts';
 import { BENCH_HEADER, writeBenchRecordings, type BenchCandidate } from './recorded-candidates.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 2;
 
-function leanConfig(recordings: string, proofMs: number, cache: boolean): LeanConfig {
-  return parseConfig({
-    lean: {
-      home: join(REPO_ROOT, 'test', 'fixtures', 'recorded-lean'),
-      sandbox: 'bwrap',
-      confirm: false,
-      timeout_ms: 60_000,
-      memory_limit_mb: 2048,
-      env: { RECORDED_LEAN_RECORDINGS: recordings, RECORDED_LEAN_HEADER_MS: '1000', RECORDED_LEAN_CMD_MS: String(proofMs) },
-      sandbox_read_only_paths: [recordings],
-      pool: { size: POOL_SIZE, warm_spares: 1, max_checks_per_process: 100_000 },
-      cache: { enabled: cache, max_entries: 100_000 },
-    },
-  }).lean;
+/** The raw `lean:` section (written into the server's YAML and parsed for the in-process pool). */
+function leanSection(recordings: string, proofMs: number, cache: boolean): Record<string, unknown> {
+  return {
+    home: join(REPO_ROOT, 'test', 'fixtures', 'recorded-lean'),
+    sandbox: 'bwrap',
+    confirm: false,
+    timeout_ms: 60_000,
+    memory_limit_mb: 2048,
+    env: { RECORDED_LEAN_RECORDINGS: recordings, RECORDED_LEAN_HEADER_MS: '1000', RECORDED_LEAN_CMD_MS: String(proofMs) },
+    sandbox_read_only_paths: [recordings],
+    pool: { size: POOL_SIZE, warm_spares: 1, max_checks_per_process: 100_000 },
+    cache: { enabled: cache, max_entries: 100_000 },
+  };
 }
+
+const leanConfig = (recordings: string, proofMs: number, cache: boolean): LeanConfig => parseConfig({ lean: leanSection(recordings, proofMs, cache) }).lean;
 
 const itemOf = (c: BenchCandidate, id: string) => ({ id, header: c.header, formal_statement: c.formal_statement, completion: c.completion });
 
-/** A served reward app on loopback over the double with `proofMs` per proof. */
+/** A loopback port nothing listens on right now (the server gets it on its command line, so its log level can stay at warn). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc/PID/stat; null off Linux. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `proofline serve` in its own process (`node bin/proofline.js serve`) over the double with `proofMs`
+ * per proof, so autocannon in this process does not share an event loop with the server.
+ * Resolves once /readyz answers 200 (the canary on the bench header has been imported).
+ */
 async function startService(recordings: string, proofMs: number, serve: Record<string, unknown> = {}) {
   const tmpRoot = await mkdtemp(join(tmpdir(), 'proofline-bench-serve-'));
-  const lean = leanConfig(recordings, proofMs, true);
-  const config = ServeConfigSchema.parse(serve);
-  const { service, checker, close } = await openRewardService(lean, config, { repoRoot: REPO_ROOT, registry: new ProblemRegistry(), tmpRoot });
-  const app = await createRewardApp({ service, config, leanTimeoutMs: lean.timeout_ms });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  await service.warmUp(BENCH_HEADER);
+  const configFile = join(tmpRoot, 'serve.yaml');
+  const port = await freePort();
+  // JSON is YAML: the config file is the JSON text of the config object.
+  await writeFile(configFile, JSON.stringify({ lean: leanSection(recordings, proofMs, true), serve: { ...serve, canary_header: BENCH_HEADER, drain_timeout_ms: 5000 }, log: { level: 'warn' } }, null, 2));
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'proofline.js'), 'serve', '--config', configFile, '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PROOFLINE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logs: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => void logs.push(chunk.toString()));
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve((exitCode = code ?? (signal === null ? null : -1)))));
+  const url = `http://127.0.0.1:${port}`;
+  const readyBy = performance.now() + 120_000;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`Expected proofline serve to become ready on ${url}, but it exited with ${exitCode}:\n${logs.join('')}`);
+    if (performance.now() > readyBy) {
+      child.kill('SIGKILL');
+      throw new Error(`Expected proofline serve to answer 200 on ${url}/readyz within 120 s, but it did not:\n${logs.join('')}`);
+    }
+    const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   return {
-    url, service, checker,
-    stop: async () => {
-      await drainRewardApp(app, service, 5000);
-      await close();
+    url,
+    pid: child.pid!,
+    /** `proofline_lean_invocations` from the server's /metrics. */
+    leanInvocations: async (): Promise<number> => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^proofline_lean_invocations (\d+)/mu.exec(text);
+      if (match === null) throw new Error(`Expected a proofline_lean_invocations line in ${url}/metrics, got:\n${text.slice(0, 500)}`);
+      return Number(match[1]);
+    },
+    stop: async (): Promise<void> => {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(killer);
       await rm(tmpRoot, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`Expected proofline serve to exit 0 on SIGTERM, got ${code}:\n${logs.join('')}`);
     },
   };
 }
@@ -102,20 +155,25 @@ export async function run(args: string[]): Promise<void> {
   // 1. The 8,000-item burst (8 duplicates per problem), then cached verdicts at 64 connections.
   const fast = await startService(dir, 5);
   const burstItems = candidates.slice(0, burstProblems).flatMap((c, p) => Array.from({ length: 8 }, (_, k) => itemOf(c, `${p}-${k}`)));
-  const invocationsBefore = fast.checker.stats.leanInvocations;
+  const invocationsBefore = await fast.leanInvocations();
   const burstStarted = performance.now();
   const burstResponse = await fetch(`${fast.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: burstItems, timeout_s: 600 }) });
   const burstBody = (await burstResponse.json()) as { results: Array<{ status: string; cached: boolean }> };
   const burstWallS = (performance.now() - burstStarted) / 1000;
-  const burstChecks = fast.checker.stats.leanInvocations - invocationsBefore;
+  const burstChecks = (await fast.leanInvocations()) - invocationsBefore;
   const burstStatuses: Record<string, number> = {};
   for (const r of burstBody.results) burstStatuses[r.status] = (burstStatuses[r.status] ?? 0) + 1;
   log(`burst: ${burstItems.length} items, ${burstChecks} Lean checks, ${burstWallS.toFixed(1)} s, HTTP ${burstResponse.status}`);
 
   const cachedBodies = candidates.slice(0, 64).map((c, i) => JSON.stringify({ items: [itemOf(c, `c${i}`)] }));
   const health = await load({ url: fast.url, connections: 64, durationS: 10, bodies: [], path: '/healthz', method: 'GET' });
+  const serverCpuBefore = cpuSeconds(fast.pid);
   const cached = await load({ url: fast.url, connections: 64, durationS: 10, bodies: cachedBodies });
-  log(`cached: p50 ${cached.result.latency.p50} ms, p99 ${cached.result.latency.p99} ms, ${cached.result.requests.average} req/s (healthz ${health.result.requests.average} req/s)`);
+  const serverCpuAfter = cpuSeconds(fast.pid);
+  const serverCpuShare = serverCpuBefore === null || serverCpuAfter === null ? null : (serverCpuAfter - serverCpuBefore) / cached.wallS;
+  // The same bodies from one connection: the latency of one cached request when nothing queues behind it.
+  const single = await load({ url: fast.url, connections: 1, durationS: 5, bodies: cachedBodies });
+  log(`cached: p50 ${cached.result.latency.p50} ms, p99 ${cached.result.latency.p99} ms, ${cached.result.requests.average} req/s (healthz ${health.result.requests.average} req/s; server process ${serverCpuShare === null ? '?' : serverCpuShare.toFixed(2)} CPU-s per s)`);
   await fast.stop();
 
   // 2. Uncached: the pool's own capacity (checker.check directly), then the same through HTTP.
@@ -147,7 +205,7 @@ export async function run(args: string[]): Promise<void> {
   await small.stop();
 
   const baseline = {
-    label: 'the same machinery without the service: GET /healthz on the same app (HTTP floor) and checker.check() called directly (pool capacity)',
+    label: 'the same machinery without the service: GET /healthz on the same server process (HTTP floor) and checker.check() called directly in the bench process with autocannon idle (pool capacity)',
     figures: {
       cached_p50_latency: summarize([health.result.latency.p50], 'ms', false),
       cached_p99_latency: summarize([health.result.latency.p99], 'ms', false),
@@ -156,7 +214,7 @@ export async function run(args: string[]): Promise<void> {
     },
   };
   const proofline = {
-    label: 'POST /v1/verify, one item per request, through admission, fair queuing, the checker and JSON',
+    label: 'POST /v1/verify to `proofline serve` in its own process, one item per request, through admission, fair queuing, the checker and JSON',
     figures: {
       cached_p50_latency: summarize([cached.result.latency.p50], 'ms', false),
       cached_p99_latency: summarize([cached.result.latency.p99], 'ms', false),
@@ -167,9 +225,9 @@ export async function run(args: string[]): Promise<void> {
   };
   const report = {
     name: 'reward-service',
-    description: `The reward service on loopback with autocannon against the recorded-Lean double (bwrap, pool of ${POOL_SIZE} REPLs + 1 warm spare, L3 off, header import 1 s): cached verdicts at 64 connections; uncached throughput at ${proofMs} ms per proof vs the pool's own capacity in the same run; 128 connections against a 64-check queue; one ${burstItems.length}-item request with 8 duplicates per problem.`,
+    description: `The reward service (\`node bin/proofline.js serve\` in a child process, log level warn) on loopback, driven by autocannon in the bench process, against the recorded-Lean double (bwrap, pool of ${POOL_SIZE} REPLs + 1 warm spare, L3 off, header import 1 s): cached verdicts at 64 connections; uncached throughput at ${proofMs} ms per proof vs the pool's own capacity in the same run; 128 connections against a 64-check queue; one ${burstItems.length}-item request with 8 duplicates per problem.`,
     command: `npm run bench -- reward-service --uncached ${uncachedCount} --proof-ms ${proofMs} --burst-problems ${burstProblems}`,
-    parameters: { pool_size: POOL_SIZE, proof_ms: proofMs, uncached_requests: uncachedCount, cached_connections: 64, cached_duration_s: 10, overload_connections: 128, overload_requests: overloadAmount, overload_max_queued: 64, burst_items: burstItems.length, burst_problems: burstProblems },
+    parameters: { pool_size: POOL_SIZE, proof_ms: proofMs, uncached_requests: uncachedCount, cached_connections: 64, cached_duration_s: 10, single_connection_duration_s: 5, overload_connections: 128, overload_requests: overloadAmount, overload_max_queued: 64, burst_items: burstItems.length, burst_problems: burstProblems },
     machine: describeMachine(),
     started_at: startedAt,
     baseline,
@@ -177,12 +235,15 @@ export async function run(args: string[]): Promise<void> {
     ratio: ratios(baseline, proofline),
     notes: [
       `Cached: p50 ${cached.result.latency.p50} ms, p99 ${cached.result.latency.p99} ms, ${cached.result.requests.average} req/s at 64 connections (target p99 < 10 ms); non-2xx ${cached.result.non2xx}, errors ${cached.result.errors}.`,
+      `Closed loop: with 64 connections each waiting for its answer, mean latency = 64 / throughput (Little's law): ${(64_000 / cached.result.requests.average).toFixed(1)} ms at ${cached.result.requests.average} req/s (measured mean ${cached.result.latency.average} ms); p99 < 10 ms at 64 connections needs well over 6,400 req/s, and even GET /healthz on this server reaches ${health.result.requests.average} req/s (mean ${health.result.latency.average} ms). One connection alone: p50 ${single.result.latency.p50} ms, p99 ${single.result.latency.p99} ms, ${single.result.requests.average} req/s.`,
       `Uncached: ${httpPerS.toFixed(1)} checks/s through HTTP vs ${poolPerS.toFixed(1)} checks/s calling the checker directly (${((httpPerS / poolPerS) * 100).toFixed(1)}%; target >= 90%); ${statusCount(uncached.result, 200)}/${uncachedCount} answered 200, ${uncached.result.errors} errors, ${uncached.result.timeouts} timeouts.`,
       `Past capacity: ${overloadAmount} requests from 128 connections, queue bound 64: ${statusCount(overload.result, 200)} x 200, ${statusCount(overload.result, 429)} x 429 (with Retry-After), ${overload.result.errors} errors, ${overload.result.timeouts} timeouts; answered ${answered}/${overloadAmount}.`,
       `Burst: ${burstItems.length} items (${burstProblems} problems x 8 identical completions) in one request: ${burstChecks} Lean checks (${(burstChecks / burstItems.length).toFixed(4)} per item), ${burstWallS.toFixed(1)} s, HTTP ${burstResponse.status}, statuses ${JSON.stringify(burstStatuses)}; the double at 5 ms per proof here (the count, not the time, is the figure).`,
+      'Where each part ran: the burst, GET /healthz, the cached and uncached POST /v1/verify loads and the past-capacity load all hit `proofline serve` in its own child process (a fresh one per phase), with autocannon (or fetch) in the bench process; only the pool-capacity baseline (checker.check() called directly) runs in the bench process, while no load generator is running.',
+      `Server process CPU during the 10 s cached load: ${serverCpuShare === null ? 'unknown' : `${serverCpuShare.toFixed(2)} CPU-seconds per second`} (one event loop: ~1.0 means the server is CPU-bound); the server logs at warn (at info fastify logs two lines per request).`,
       'Every tenth bench candidate has a Lean error (as in checker-throughput); the others are accepted at L2 (L3 off).',
     ],
-    details: { burst_statuses: burstStatuses, cached_latency: cached.result.latency, health_latency: health.result.latency, uncached_wall_s: uncached.wallS, overload_status_codes: overload.result.statusCodeStats },
+    details: { server_cpu_s_per_s_cached: serverCpuShare, single_connection_latency: single.result.latency, single_connection_req_s: single.result.requests.average, burst_statuses: burstStatuses, cached_latency: cached.result.latency, health_latency: health.result.latency, uncached_wall_s: uncached.wallS, overload_status_codes: overload.result.statusCodeStats },
   };
   const paths = await writeBenchReport(join(REPO_ROOT, 'bench', 'results'), report);
   log(`wrote ${paths.json} and ${paths.markdown}`);
