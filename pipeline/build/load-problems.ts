@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describeIssue } from '../config.ts';
+import { parseJsonLine } from '../schemas/parse-json-line.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 
 export interface InvalidProblemLine {
@@ -31,26 +31,19 @@ export async function validateProblems(lines: AsyncIterable<string>, onValid: (p
     hash.update(`${raw}\n`);
     line += 1;
     if (raw.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      invalid.push({ line, problem: `expected a JSON object, got invalid JSON (${(error as Error).message})` });
+    const parsed = parseJsonLine(raw, ProblemSchema);
+    if (!parsed.ok) {
+      invalid.push({ line, problem: parsed.problem });
       continue;
     }
-    const parsed = ProblemSchema.safeParse(json, { reportInput: true });
-    if (!parsed.success) {
-      invalid.push({ line, problem: parsed.error.issues.map((issue) => describeIssue(issue)).join('; ') });
-      continue;
-    }
-    const first = firstLineOf.get(parsed.data.id);
+    const first = firstLineOf.get(parsed.value.id);
     if (first !== undefined) {
-      invalid.push({ line, problem: `duplicate problem id \`${parsed.data.id}\` (first on line ${first}); ids key the samples and records` });
+      invalid.push({ line, problem: `duplicate problem id \`${parsed.value.id}\` (first on line ${first}); ids key the samples and records` });
       continue;
     }
-    firstLineOf.set(parsed.data.id, line);
+    firstLineOf.set(parsed.value.id, line);
     valid += 1;
-    onValid({ id: parsed.data.id, line, json: JSON.stringify(parsed.data) });
+    onValid({ id: parsed.value.id, line, json: JSON.stringify(parsed.value) });
   }
   return { valid, invalid, sha256: hash.digest('hex') };
 }

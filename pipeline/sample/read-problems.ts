@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { describeIssue } from '../config.ts';
 import { ProoflineError } from '../errors.ts';
+import { parseJsonLine } from '../schemas/parse-json-line.ts';
 import { type Problem, ProblemSchema } from '../schemas/problem.ts';
 
 export interface SkippedLine {
@@ -48,15 +48,9 @@ export async function readProblemLines(path: string, options: { skipInvalid: boo
 
 /** The problem, or a message saying what is wrong with the line. */
 function parseProblemLine(line: string, firstLineOf: ReadonlyMap<string, number>): Problem | string {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch (error) {
-    return `expected a JSON object, got invalid JSON (${(error as Error).message})`;
-  }
-  const result = ProblemSchema.safeParse(json, { reportInput: true });
-  if (!result.success) return result.error.issues.map((issue) => describeIssue(issue)).join('; ');
-  const earlier = firstLineOf.get(result.data.id);
-  if (earlier !== undefined) return `problem id \`${result.data.id}\` repeats line ${earlier}; ids must be unique (they key the samples)`;
-  return result.data;
+  const result = parseJsonLine(line, ProblemSchema);
+  if (!result.ok) return result.problem;
+  const earlier = firstLineOf.get(result.value.id);
+  if (earlier !== undefined) return `problem id \`${result.value.id}\` repeats line ${earlier}; ids must be unique (they key the samples)`;
+  return result.value;
 }

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { describeIssue } from '../config.ts';
 import { ProoflineError } from '../errors.ts';
+import { parseJsonLine } from '../schemas/parse-json-line.ts';
 import { ProblemSchema } from '../schemas/problem.ts';
 import type { CreateSinkOptions } from '../sinks/create-sink.ts';
 import { readObjectLines } from '../sinks/read-object-lines.ts';
@@ -65,15 +65,9 @@ export async function loadProblemRegistry(sources: readonly string[], options: C
       for await (const raw of readObjectLines(uri, options)) {
         line += 1;
         if (raw.trim() === '') continue;
-        let json: unknown;
-        try {
-          json = JSON.parse(raw);
-        } catch (error) {
-          throw new ProoflineError('INPUT_INVALID', `${uri}:${line}: expected a JSON object, got invalid JSON (${(error as Error).message})`);
-        }
-        const parsed = ProblemSchema.safeParse(json, { reportInput: true });
-        if (!parsed.success) throw new ProoflineError('INPUT_INVALID', `${uri}:${line}: ${parsed.error.issues.map((i) => describeIssue(i)).join('; ')}`);
-        registry.add(parsed.data.id, parsed.data, `${uri}:${line}`);
+        const parsed = parseJsonLine(raw, ProblemSchema);
+        if (!parsed.ok) throw new ProoflineError('INPUT_INVALID', `${uri}:${line}: ${parsed.problem}`);
+        registry.add(parsed.value.id, parsed.value, `${uri}:${line}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { describeIssue } from '../../pipeline/config.ts';
 import { ProoflineError } from '../../pipeline/errors.ts';
+import { parseJsonLine } from '../../pipeline/schemas/parse-json-line.ts';
 
 export interface InputLine<T> {
   lineNumber: number;
@@ -30,25 +30,18 @@ export async function readJsonlInput<T extends { id: string }>(path: string, sch
   text.split('\n').forEach((raw, index) => {
     const lineNumber = index + 1;
     if (raw.trim() === '') return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      invalid.push({ lineNumber, problem: `expected a JSON object, got invalid JSON (${(error as Error).message})` });
+    const parsed = parseJsonLine(raw, schema);
+    if (!parsed.ok) {
+      invalid.push({ lineNumber, problem: parsed.problem });
       return;
     }
-    const parsed = schema.safeParse(json, { reportInput: true });
-    if (!parsed.success) {
-      invalid.push({ lineNumber, problem: parsed.error.issues.map((issue) => describeIssue(issue)).join('; ') });
-      return;
-    }
-    const first = firstLineOfId.get(parsed.data.id);
+    const first = firstLineOfId.get(parsed.value.id);
     if (first !== undefined) {
-      invalid.push({ lineNumber, problem: `duplicate id \`${parsed.data.id}\` (first on line ${first})` });
+      invalid.push({ lineNumber, problem: `duplicate id \`${parsed.value.id}\` (first on line ${first})` });
       return;
     }
-    firstLineOfId.set(parsed.data.id, lineNumber);
-    valid.push({ lineNumber, value: parsed.data });
+    firstLineOfId.set(parsed.value.id, lineNumber);
+    valid.push({ lineNumber, value: parsed.value });
   });
   return { valid, invalid };
 }
