@@ -20,13 +20,6 @@ export type CheckOutcomeRow =
   | { kind: 'verdict'; verdict: unknown }
   | { kind: 'error'; error: { code: string; message: string; retryable: boolean } };
 
-export interface JournalCandidate {
-  problemId: string;
-  sampleIndex: number;
-  completion: unknown;
-  outcome: CheckOutcomeRow | null;
-}
-
 export class RunJournal {
   readonly path: string;
   readonly #db: DatabaseSync;

@@ -32,7 +32,10 @@ export interface LocalRunOptions {
    * in the number of problems too.
    */
   maxPendingChecks: number;
-  /** Abort = start nothing new; work in flight finishes (it is paid for) and is journaled. */
+  /**
+   * Abort = start nothing new: checks in flight finish and are journaled; model requests in flight are
+   * abandoned (an unanswered request is not paid for, and an answered one is in the sample cache).
+   */
   signal: AbortSignal;
   onEvent?: (event: LocalRunEvent) => void;
 }
