@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { ProoflineError } from '../errors.ts';
 import { startMemoryWatch } from './memory-watch.ts';
-import { killProcessTree, readTreeRssMb } from './process-tree.ts';
+import { killProcessTree, TreeMemoryReader } from './process-tree.ts';
 import { resolveHostCommand } from './resolve-host-command.ts';
 import { TailBuffer } from './tail-buffer.ts';
 import type { ExitStatus, SandboxDriver, SandboxedCommand, SandboxSpec } from './sandbox/sandbox-driver.ts';
@@ -135,12 +135,13 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
   exited.catch(() => {});
 
   logger?.debug({ pid, command, sandbox: driver.name, cwd: spec.cwd }, 'lean process spawned');
+  const memory = new TreeMemoryReader(pid);
   return {
     pid,
     stdin: child.stdin!,
     stdout: child.stdout!,
     stderrTail: () => stderr.text(),
-    rssMb: () => (hasExited ? Promise.resolve(0) : readTreeRssMb(pid)),
+    rssMb: () => (hasExited ? Promise.resolve(0) : memory.readRssMb()),
     kill,
     get isKilled() {
       return isKilled;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -83,16 +83,183 @@ export interface TreeMemoryOptions {
 }
 
 /**
+ * Whether this kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN, on in every common
+ * distribution kernel). With it a tree is listed from its root down, reading a few files per member,
+ * instead of reading /proc/N/stat for every process on the machine.
+ */
+let hasChildrenFiles: boolean | undefined;
+function canListChildren(): boolean {
+  hasChildrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`);
+  return hasChildrenFiles;
+}
+
+/** Test hook: force the whole-/proc scan (kernels without CONFIG_PROC_CHILDREN). */
+export function setChildrenFilesForTesting(value: boolean | undefined): void {
+  hasChildrenFiles = value;
+}
+
+/**
+ * The pids of the tree rooted at `rootPid` (root first; zombies included: they hold no memory),
+ * walked down through every thread's `children` file. A child forked by any thread is listed by
+ * that thread; a grandchild whose parent died is re-parented to the nearest subreaper, which is
+ * inside the tree under bwrap (its pid 1) and outside it otherwise, exactly as the ppid scan sees it.
+ * Empty when the root is gone. Only for memory accounting: kill() uses the whole-/proc scan, which
+ * also sees a process between fork and the children list update.
+ */
+function walkTree(rootPid: number): number[] {
+  const seen = new Set<number>();
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // Gone (or never was).
+    }
+    seen.add(pid);
+    for (const tid of tasks) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+      } catch {
+        continue; // The thread ended.
+      }
+      for (const child of text.split(' ')) {
+        const childPid = Number.parseInt(child, 10);
+        if (Number.isInteger(childPid) && childPid > 0) queue.push(childPid);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** The pids `readTreeRssMb` sums over: live members and zombies (which count 0). */
+export async function treePids(rootPid: number): Promise<number[]> {
+  return canListChildren() ? walkTree(rootPid) : collectTree(await readStats(), [rootPid]);
+}
+
+/**
  * Resident memory of the whole tree, in MiB (VmRSS summed; shared pages count once per process),
  * plus the memory of every container a member of the tree started (a `docker|podman run --cidfile`
  * client: the container's processes are not its descendants, so only the container's cgroup sees
  * them). 0 when gone.
  */
 export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions = {}): Promise<number> {
-  const pids = collectTree(await readStats(), [rootPid]);
-  const rssKb = await Promise.all(pids.map((pid) => readRssKb(pid)));
-  const containerMb = pids.reduce((sum, pid) => sum + containerMemoryOfPid(pid, 'current', options), 0);
-  return rssKb.reduce((sum, kb) => sum + kb, 0) / 1024 + containerMb;
+  return new TreeMemoryReader(rootPid, options).readRssMb();
+}
+
+/**
+ * `readTreeRssMb` for repeated samples of one tree (the memory watch): a member's container
+ * client `--cidfile` is read from its command line once, when the pid first appears in the tree,
+ * not at every sample (a pid can only be reused after it left the tree, and then it is forgotten).
+ */
+export class TreeMemoryReader {
+  readonly #rootPid: number;
+  readonly #options: TreeMemoryOptions;
+  #cidFiles = new Map<number, string | null>();
+
+  constructor(rootPid: number, options: TreeMemoryOptions = {}) {
+    this.#rootPid = rootPid;
+    this.#options = options;
+  }
+
+  async readRssMb(): Promise<number> {
+    const pids = await treePids(this.#rootPid);
+    const cidFiles = new Map<number, string | null>();
+    let kb = 0;
+    let containerMb = 0;
+    for (const pid of pids) {
+      kb += readStatusKb(pid, 'VmRSS');
+      const cidFile = this.#cidFiles.has(pid) ? this.#cidFiles.get(pid)! : cidFileOfPid(pid);
+      cidFiles.set(pid, cidFile);
+      if (cidFile !== null) containerMb += readContainerMemoryMb(cidFile, 'current', this.#options);
+    }
+    this.#cidFiles = cidFiles;
+    return kb / 1024 + containerMb;
+  }
+}
+
+/** A field (`VmRSS`, `VmHWM`) of /proc/PID/status in kB; 0 when gone or absent (a zombie has none). */
+function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    return statusFieldKb(readFileSync(`/proc/${pid}/status`, 'latin1'), field);
+  } catch {
+    return 0;
+  }
+}
+
+function statusFieldKb(status: string, field: 'VmRSS' | 'VmHWM'): number {
+  const at = status.indexOf(`\n${field}:`);
+  if (at < 0) return 0;
+  const kb = Number.parseInt(status.slice(at + field.length + 2, status.indexOf('\n', at + 1)).trim(), 10);
+  return Number.isInteger(kb) ? kb : 0;
+}
+
+/**
+ * Peak resident memory (VmHWM, which the kernel keeps per process) of a fixed set of pids, in MiB,
+ * for a read after every REPL answer. Each pid's /proc status file is opened once and re-read in
+ * place (a /proc read at offset 0 regenerates it): one syscall per pid per read. The open file is
+ * bound to the process, not to its number: once the process is gone it reads as an error (counted
+ * 0), never as a later process that reused the pid. A pid that is a `docker|podman run --cidfile`
+ * client adds its container's memory.peak (its command line is read once, at open).
+ */
+export class PeakMemoryProbe {
+  readonly #members: { pid: number; fd: number | null; cidFile: string | null }[];
+  readonly #options: TreeMemoryOptions;
+  readonly #buffer = Buffer.allocUnsafe(16 * 1024);
+
+  constructor(pids: readonly number[], options: TreeMemoryOptions = {}) {
+    this.#options = options;
+    this.#members = pids.map((pid) => {
+      let fd: number | null = null;
+      try {
+        fd = openSync(`/proc/${pid}/status`, 'r');
+      } catch {
+        // Already gone: counts 0.
+      }
+      return { pid, fd, cidFile: fd === null ? null : cidFileOfPid(pid) };
+    });
+  }
+
+  /** The summed peak in MiB. */
+  readPeakMb(): number {
+    let kb = 0;
+    let containerMb = 0;
+    for (const member of this.#members) {
+      if (member.cidFile !== null) containerMb += readContainerMemoryMb(member.cidFile, 'peak', this.#options);
+      if (member.fd === null) continue;
+      try {
+        const length = readSync(member.fd, this.#buffer, 0, this.#buffer.length, 0);
+        kb += statusFieldKb(this.#buffer.toString('latin1', 0, length), 'VmHWM');
+      } catch {
+        // ESRCH: the process is gone; its exit is reported by the process layer.
+      }
+    }
+    return kb / 1024 + containerMb;
+  }
+
+  /** Closes the status files. Idempotent. */
+  close(): void {
+    for (const member of this.#members) {
+      if (member.fd === null) continue;
+      try {
+        closeSync(member.fd);
+      } catch {
+        // Already closed.
+      }
+      member.fd = null;
+    }
+  }
+}
+
+function cidFileOfPid(pid: number): string | null {
+  try {
+    return cidFileOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -100,13 +267,7 @@ export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions 
  * when `pid` is not such a client, its container has not started yet, or is gone.
  */
 export function containerMemoryOfPid(pid: number, which: 'current' | 'peak', options: TreeMemoryOptions = {}): number {
-  let cmdline: string;
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return 0;
-  }
-  const cidFile = cidFileOf(cmdline.split('\0'));
+  const cidFile = cidFileOfPid(pid);
   return cidFile === null ? 0 : readContainerMemoryMb(cidFile, which, options);
 }
 
@@ -210,16 +371,6 @@ function searchCgroup(root: string, id: string): { dir: string; version: 1 | 2 }
     level = next;
   }
   return null;
-}
-
-async function readRssKb(pid: number): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { ProoflineError } from '../errors.ts';
 import { spawnLeanProcess, type LeanProcess } from './lean-process.ts';
 import { startMemoryWatch } from './memory-watch.ts';
-import { readPeakRssMb } from './peak-memory.ts';
-import { listProcessTree } from './process-tree.ts';
+import { listProcessTree, PeakMemoryProbe } from './process-tree.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
 import { encodeReplRequest, parseReplResponse, ReplResponseDecoder, type ReplResponse } from './repl-protocol.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
@@ -54,7 +53,8 @@ export class ReplSession {
   #headerEnv = -1;
   #memoryLimitMb: number;
   #stopWatch: () => void;
-  #treePids: number[] = [];
+  /** The sandbox's process tree once the header is in, kept open for a peak-RSS read after every answer. */
+  #peakProbe: PeakMemoryProbe | null = null;
   /** The last resident-memory sample of the process tree (MiB), for recycling decisions. */
   lastRssMb = 0;
 
@@ -172,12 +172,12 @@ export class ReplSession {
       throw new ProoflineError('LEAN_HEADER_FAILED', `The trusted header does not elaborate (line ${error.pos.line}): ${error.data.split('\n', 1)[0]}`, { details: { message: error.data } });
     }
     this.#headerEnv = response.env;
-    // The sandbox's process tree is stable from here on; remember it for cheap peak-RSS reads.
-    this.#treePids = listProcessTree(this.#process.pid);
+    // The sandbox's process tree is stable from here on; keep it open for cheap peak-RSS reads.
+    if (this.#isUsable) this.#peakProbe = new PeakMemoryProbe(listProcessTree(this.#process.pid));
   }
 
   #peakRssMb(): number {
-    return this.#treePids.length === 0 ? 0 : readPeakRssMb(this.#treePids);
+    return this.#peakProbe?.readPeakMb() ?? 0;
   }
 
   #onMemoryExceeded(): void {
@@ -226,6 +226,7 @@ export class ReplSession {
     this.#isUsable = false;
     this.#stopWatch();
     this.#process.kill();
+    this.#peakProbe?.close();
   }
 
   #stderrNote(): string {
