@@ -96,7 +96,9 @@ const OutcomeSchema = z.discriminatedUnion('kind', [
 /**
  * One job's results in the sink, under a deterministic key (candidatePartKey): a retried or
  * duplicated job overwrites its part with the same content instead of appending a second copy.
- * Finalize reads these where the local build reads its journal.
+ * Finalize reads these where the local build reads its journal. A sample index of the range with
+ * no candidate is a missing candidate (its sampling failed for good; the job's dead letter says
+ * why), exactly as a journal row that was never written.
  */
 export const CandidatePartSchema = z
   .object({
@@ -110,10 +112,16 @@ export const CandidatePartSchema = z
   })
   .strict()
   .superRefine((part, context) => {
+    let previous = part.samples.from - 1;
     part.candidates.forEach((candidate, offset) => {
-      if (candidate.sample_index !== part.samples.from + offset) context.addIssue({ code: 'custom', path: ['candidates', offset, 'sample_index'], message: `expected sample ${part.samples.from + offset}, got ${candidate.sample_index}` });
+      if (candidate.sample_index <= previous || candidate.sample_index >= part.samples.to) {
+        context.addIssue({ code: 'custom', path: ['candidates', offset, 'sample_index'], message: `expected a sample index above ${previous} and below ${part.samples.to} (ascending, within the job's range), got ${candidate.sample_index}` });
+      }
+      if (candidate.completion.sample_index !== candidate.sample_index || candidate.completion.problem_id !== part.problem_id) {
+        context.addIssue({ code: 'custom', path: ['candidates', offset, 'completion'], message: `expected the completion of ${part.problem_id}#${candidate.sample_index}, got ${candidate.completion.problem_id}#${candidate.completion.sample_index}` });
+      }
+      previous = candidate.sample_index;
     });
-    if (part.candidates.length !== part.samples.to - part.samples.from) context.addIssue({ code: 'custom', path: ['candidates'], message: `expected ${part.samples.to - part.samples.from} candidates, got ${part.candidates.length}` });
   });
 export type CandidatePart = z.infer<typeof CandidatePartSchema>;
 

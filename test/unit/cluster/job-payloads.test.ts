@@ -78,8 +78,21 @@ describe('candidate parts', () => {
     expect(misplaced.message).toContain('which belong at work/nightly-20261201-abc/candidates/p00000012-s0000-0002.json.gz');
     const key = candidatePartKey(part.run_id, part.problem_seq, part.samples);
     expect(isProoflineError(failureOf(() => decodeCandidatePart(key, new TextEncoder().encode('not gzip'))), 'INPUT_INVALID')).toBe(true);
-    const holes = { ...part, candidates: part.candidates.slice(1) };
-    expect(failureOf(() => decodeCandidatePart(key, gzipSync(JSON.stringify(holes)))).message).toContain('expected sample 0, got 1');
+    const swapped = { ...part, candidates: [...part.candidates].reverse() };
+    expect(failureOf(() => decodeCandidatePart(key, gzipSync(JSON.stringify(swapped)))).message).toContain('candidates.1.sample_index`: expected a sample index above 1 and below 2');
+    const outside = candidatePart(0, 3);
+    const outsideKey = candidatePartKey(part.run_id, part.problem_seq, { from: 0, to: 2 });
+    expect(failureOf(() => decodeCandidatePart(outsideKey, gzipSync(JSON.stringify({ ...outside, samples: { from: 0, to: 2 } })))).message).toContain('below 2');
+    const foreign = candidatePart(0, 1);
+    foreign.candidates[0]!.completion = { ...foreign.candidates[0]!.completion, problem_id: 'other' };
+    expect(failureOf(() => decodeCandidatePart(candidatePartKey(part.run_id, part.problem_seq, { from: 0, to: 1 }), gzipSync(JSON.stringify(foreign)))).message).toContain('expected the completion of mathd_algebra_10#0, got other#0');
+  });
+
+  test('a part may lack candidates whose sampling failed for good: they are missing, not invented', () => {
+    const part = candidatePart(0, 4);
+    const withHole = { ...part, candidates: [part.candidates[0]!, part.candidates[2]!, part.candidates[3]!] };
+    const key = candidatePartKey(part.run_id, part.problem_seq, part.samples);
+    expect(decodeCandidatePart(key, encodeCandidatePart(withHole)).candidates.map((c) => c.sample_index)).toEqual([0, 2, 3]);
   });
 
   test('an error outcome needs a known error code', () => {
