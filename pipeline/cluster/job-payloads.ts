@@ -146,7 +146,17 @@ export function candidatePartKey(runId: string, problemSeq: number, samples: { f
   return `${clusterWorkPrefix(runId)}candidates/p${pad(problemSeq, 8)}-s${pad(samples.from, 4)}-${pad(samples.to, 4)}.json.gz`;
 }
 
-/** `work/<run-id>/`: the run's cluster work area in the sink (parts, the coordinator's run.json). */
+/**
+ * Where a job that failed for good leaves its dead letter in the sink:
+ * `work/<run-id>/dead/p00000012-s0000-0004.sample.json`. Durable beside the parts (a Redis lost
+ * mid-run must not lose the accounting): every job of a run ends as a part, a dead letter, or both
+ * (a sample job that got some of its samples), and finalize refuses a run with a job that has neither.
+ */
+export function deadLetterKey(runId: string, problemSeq: number, samples: { from: number; to: number }, stage: 'sample' | 'check'): string {
+  return `${clusterWorkPrefix(runId)}dead/p${pad(problemSeq, 8)}-s${pad(samples.from, 4)}-${pad(samples.to, 4)}.${stage}.json`;
+}
+
+/** `work/<run-id>/`: the run's cluster work area in the sink (parts, dead letters, the coordinator's run.json). */
 export function clusterWorkPrefix(runId: string): string {
   return `work/${RUN_ID.parse(runId)}/`;
 }

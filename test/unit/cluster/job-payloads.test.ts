@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import {
-  candidatePartKey, CheckJobPayloadSchema, clusterJobId, decodeCandidatePart, encodeCandidatePart, JOB_SCHEMA, parseJobPayload, SampleJobPayloadSchema,
+  candidatePartKey, CheckJobPayloadSchema, clusterJobId, deadLetterKey, decodeCandidatePart, encodeCandidatePart, JOB_SCHEMA, parseJobPayload, SampleJobPayloadSchema,
 } from '../../../pipeline/cluster/job-payloads.ts';
 import { isProoflineError } from '../../../pipeline/errors.ts';
 import { candidatePart, checkJob, CONFIG_HASH, completion, problem } from './payload-fixtures.ts';
@@ -56,7 +56,9 @@ describe('deterministic names', () => {
     expect(clusterJobId('nightly-20261201-abc', 12, { from: 0, to: 4 })).toBe('nightly-20261201-abc/p00000012/s0-4');
     expect(clusterJobId('r', 12, { from: 0, to: 4 })).not.toContain(':'); // BullMQ refuses ':' in custom ids
     expect(candidatePartKey('nightly-20261201-abc', 12, { from: 4, to: 8 })).toBe('work/nightly-20261201-abc/candidates/p00000012-s0004-0008.json.gz');
+    expect(deadLetterKey('nightly-20261201-abc', 12, { from: 0, to: 4 }, 'sample')).toBe('work/nightly-20261201-abc/dead/p00000012-s0000-0004.sample.json');
     expect(() => clusterJobId('../etc', 1, { from: 0, to: 1 })).toThrow();
+    expect(() => candidatePartKey('a/b', 1, { from: 0, to: 1 })).toThrow();
   });
 
   test('part keys sort in problem order, then sample order', () => {
