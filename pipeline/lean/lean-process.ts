@@ -102,6 +102,7 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
 
   let isKilled = false;
   let hasExited = false;
+  const memory = new TreeMemoryReader(pid);
   const kill = (): void => {
     if (isKilled) return;
     isKilled = true;
@@ -114,6 +115,7 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
   const exited = new Promise<ExitStatus>((resolve, reject) => {
     child.once('exit', (code, signal) => {
       hasExited = true;
+      memory.close();
       // The group outlives its leader when a child stayed behind (not under bwrap: its pid namespace died with it).
       try {
         process.kill(-pid, 'SIGKILL');
@@ -135,7 +137,6 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
   exited.catch(() => {});
 
   logger?.debug({ pid, command, sandbox: driver.name, cwd: spec.cwd }, 'lean process spawned');
-  const memory = new TreeMemoryReader(pid);
   return {
     pid,
     stdin: child.stdin!,

@@ -147,18 +147,31 @@ export async function treePids(rootPid: number): Promise<number[]> {
  * them). 0 when gone.
  */
 export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions = {}): Promise<number> {
-  return new TreeMemoryReader(rootPid, options).readRssMb();
+  const reader = new TreeMemoryReader(rootPid, options);
+  try {
+    return await reader.readRssMb();
+  } finally {
+    reader.close();
+  }
 }
 
 /**
- * `readTreeRssMb` for repeated samples of one tree (the memory watch): a member's container
- * client `--cidfile` is read from its command line once, when the pid first appears in the tree,
- * not at every sample (a pid can only be reused after it left the tree, and then it is forgotten).
+ * `readTreeRssMb` for repeated samples of one tree (the memory watch, every 200 ms for a REPL's
+ * whole life). /proc reads are slow to open (tens of µs each), so the reader keeps the files of the
+ * tree's members open and re-reads them in place (a /proc read at offset 0 regenerates the file):
+ * per member one `task/` listing (a new thread is seen at once), one read of each thread's
+ * `children` file, one of `status`. A member's container client `--cidfile` is read from its
+ * command line once, when it joins. An open /proc file is bound to its process, not its number: a
+ * member that died reads as an error and is dropped, so a reused pid is opened afresh. Files of pids
+ * that left the tree are closed at the next sample; `close()` closes the rest. Without children
+ * files (old kernels) each sample scans /proc instead.
  */
 export class TreeMemoryReader {
   readonly #rootPid: number;
   readonly #options: TreeMemoryOptions;
-  #cidFiles = new Map<number, string | null>();
+  readonly #members = new Map<number, TreeMember>();
+  readonly #buffer = Buffer.allocUnsafe(16 * 1024);
+  #isClosed = false;
 
   constructor(rootPid: number, options: TreeMemoryOptions = {}) {
     this.#rootPid = rootPid;
@@ -166,18 +179,169 @@ export class TreeMemoryReader {
   }
 
   async readRssMb(): Promise<number> {
-    const pids = await treePids(this.#rootPid);
-    const cidFiles = new Map<number, string | null>();
+    if (this.#isClosed) return 0;
+    if (!canListChildren()) return this.#readByScan();
+    const seen = new Set<number>();
+    const queue = [this.#rootPid];
     let kb = 0;
     let containerMb = 0;
+    while (queue.length > 0) {
+      const pid = queue.shift()!;
+      if (seen.has(pid)) continue;
+      const found = this.#member(pid);
+      if (found === null) continue; // Gone (or never was).
+      const { member, status } = found;
+      seen.add(pid);
+      kb += statusFieldKb(status, 'VmRSS');
+      for (const child of member.children(this.#buffer)) queue.push(child);
+      if (member.cidFile !== null) containerMb += readContainerMemoryMb(member.cidFile, 'current', this.#options);
+    }
+    for (const [pid, member] of this.#members) {
+      if (seen.has(pid)) continue;
+      member.close();
+      this.#members.delete(pid);
+    }
+    return kb / 1024 + containerMb;
+  }
+
+  /** Closes every open /proc file; later reads give 0. Idempotent. */
+  close(): void {
+    this.#isClosed = true;
+    for (const member of this.#members.values()) member.close();
+    this.#members.clear();
+  }
+
+  /**
+   * The open member for `pid` and its current status text, reopened when its files belong to a
+   * process that is gone (the pid may be someone else's now); null when no process has the pid.
+   */
+  #member(pid: number): { member: TreeMember; status: string } | null {
+    const known = this.#members.get(pid);
+    if (known !== undefined) {
+      const status = known.readStatus(this.#buffer);
+      if (status !== null) return { member: known, status };
+      known.close();
+      this.#members.delete(pid);
+    }
+    const opened = TreeMember.open(pid);
+    if (opened === null) return null;
+    const status = opened.readStatus(this.#buffer);
+    if (status === null) {
+      opened.close();
+      return null;
+    }
+    this.#members.set(pid, opened);
+    return { member: opened, status };
+  }
+
+  async #readByScan(): Promise<number> {
+    const pids = collectTree(await readStats(), [this.#rootPid]);
+    let containerMb = 0;
+    let kb = 0;
     for (const pid of pids) {
       kb += readStatusKb(pid, 'VmRSS');
-      const cidFile = this.#cidFiles.has(pid) ? this.#cidFiles.get(pid)! : cidFileOfPid(pid);
-      cidFiles.set(pid, cidFile);
+      const cidFile = cidFileOfPid(pid);
       if (cidFile !== null) containerMb += readContainerMemoryMb(cidFile, 'current', this.#options);
     }
-    this.#cidFiles = cidFiles;
     return kb / 1024 + containerMb;
+  }
+}
+
+/** One process of a watched tree with its /proc files open: `status` and each thread's `children`. */
+class TreeMember {
+  readonly pid: number;
+  readonly cidFile: string | null;
+  #statusFd: number | null;
+  readonly #childrenFds = new Map<string, number>();
+
+  private constructor(pid: number, statusFd: number, cidFile: string | null) {
+    this.pid = pid;
+    this.#statusFd = statusFd;
+    this.cidFile = cidFile;
+  }
+
+  static open(pid: number): TreeMember | null {
+    let fd: number;
+    try {
+      fd = openSync(`/proc/${pid}/status`, 'r');
+    } catch {
+      return null;
+    }
+    return new TreeMember(pid, fd, cidFileOfPid(pid));
+  }
+
+  /** The status text, or null once the process the files were opened on is gone. */
+  readStatus(buffer: Buffer): string | null {
+    return this.#statusFd === null ? null : preadText(this.#statusFd, buffer);
+  }
+
+  /** The pids of the children of every thread; threads that ended are forgotten, new ones opened. */
+  children(buffer: Buffer): number[] {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${this.pid}/task`);
+    } catch {
+      return [];
+    }
+    const current = new Set(tids);
+    for (const [tid, fd] of this.#childrenFds) {
+      if (current.has(tid)) continue;
+      closeQuietly(fd);
+      this.#childrenFds.delete(tid);
+    }
+    const children: number[] = [];
+    for (const tid of tids) {
+      let fd = this.#childrenFds.get(tid);
+      if (fd === undefined) {
+        try {
+          fd = openSync(`/proc/${this.pid}/task/${tid}/children`, 'r');
+        } catch {
+          continue; // The thread ended.
+        }
+        this.#childrenFds.set(tid, fd);
+      }
+      const text = preadText(fd, buffer);
+      if (text === null) continue;
+      for (const child of text.split(' ')) {
+        const childPid = Number.parseInt(child, 10);
+        if (Number.isInteger(childPid) && childPid > 0) children.push(childPid);
+      }
+    }
+    return children;
+  }
+
+  close(): void {
+    if (this.#statusFd !== null) closeQuietly(this.#statusFd);
+    this.#statusFd = null;
+    for (const fd of this.#childrenFds.values()) closeQuietly(fd);
+    this.#childrenFds.clear();
+  }
+}
+
+/** The whole file re-read from offset 0 (a /proc file is regenerated), or null when its process is gone. */
+function preadText(fd: number, buffer: Buffer): string | null {
+  try {
+    let length = readSync(fd, buffer, 0, buffer.length, 0);
+    // `children` of a thread with very many children can exceed one buffer: read on.
+    if (length === buffer.length) {
+      const parts = [buffer.toString('latin1', 0, length)];
+      for (let chunk = length; chunk > 0; length += chunk) {
+        chunk = readSync(fd, buffer, 0, buffer.length, length);
+        parts.push(buffer.toString('latin1', 0, chunk));
+      }
+      return parts.join('');
+    }
+    return buffer.toString('latin1', 0, length);
+  } catch {
+    return null;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
   }
 }
 

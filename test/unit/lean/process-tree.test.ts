@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killProcessTree, listProcessTree, PeakMemoryProbe, readTreeRssMb, setChildrenFilesForTesting, TreeMemoryReader, treePids } from '../../../pipeline/lean/process-tree.ts';
@@ -59,6 +60,47 @@ describe('process tree via /proc', () => {
     killProcessTree(child.pid!, child.pid!);
     await exited;
     expect(await reader.readRssMb()).toBe(0);
+  });
+});
+
+describe('tree memory reader', () => {
+  /** This process's open files under /proc/PID/ of other processes (the reader's). */
+  const procFds = (): number =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return /^\/proc\/\d+\//.test(readlinkSync(`/proc/self/fd/${fd}`)) && !readlinkSync(`/proc/self/fd/${fd}`).startsWith(`/proc/${process.pid}/`);
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it('sees a child that appears between samples, drops one that ended, and closes every file', async () => {
+    const child = spawn('/bin/sh', ['-c', 'read line; "$0" -e "globalThis.b = Buffer.alloc(200 * 1024 * 1024, 1); console.log(1); setTimeout(() => {}, 60000)" & read line2; kill $!; wait $!; echo gone; read line3', process.execPath], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    started.push(child);
+    await once(child, 'spawn');
+    const reader = new TreeMemoryReader(child.pid!);
+    const alone = await reader.readRssMb();
+    expect(alone).toBeLessThan(50);
+    expect(procFds()).toBeGreaterThan(0); // The shell's status and children files stay open.
+    child.stdin!.write('go\n');
+    await once(child.stdout!, 'data');
+    expect(await reader.readRssMb()).toBeGreaterThan(alone + 200);
+    child.stdin!.write('stop\n');
+    await once(child.stdout!, 'data');
+    expect(await reader.readRssMb()).toBeLessThan(50);
+    reader.close();
+    reader.close();
+    expect(procFds()).toBe(0);
+    expect(await reader.readRssMb()).toBe(0);
+  });
+
+  it('closes its files when used once', async () => {
+    const child = await startTree(0);
+    expect(await readTreeRssMb(child.pid!)).toBeGreaterThan(1);
+    expect(procFds()).toBe(0);
   });
 });
 
