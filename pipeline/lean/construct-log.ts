@@ -11,12 +11,17 @@ export class ConstructLog {
 
   /** Records the model-written text (auxiliary + proof) of one accepted candidate. */
   record(modelText: string): void {
-    this.acceptedProofs += 1;
     const seen = new Set<string>();
     for (const token of tokenize(modelText).tokens) {
       if (token.kind === 'ident' || token.kind === 'hash') seen.add(token.value);
     }
-    for (const construct of seen) this.#counts.set(construct, (this.#counts.get(construct) ?? 0) + 1);
+    this.recordConstructs(seen);
+  }
+
+  /** Records one accepted candidate by its constructs, as collected by `lintCandidate`. */
+  recordConstructs(constructs: ReadonlySet<string>): void {
+    this.acceptedProofs += 1;
+    for (const construct of constructs) this.#counts.set(construct, (this.#counts.get(construct) ?? 0) + 1);
   }
 
   /** Constructs by the number of accepted proofs using them, most used first. */

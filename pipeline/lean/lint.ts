@@ -125,9 +125,15 @@ function violation(token: Token, text: string, why: string): Violation {
 
 const isIdent = (t: Token | undefined, value: string): boolean => t !== undefined && t.kind === 'ident' && t.value === value;
 
-/** First violation in one part of the model's text, or null. */
-function scanPart(text: string, part: LintPart, policy: Policy): Violation | null {
+/** First violation in one part of the model's text, or null (its tokens then go to `onClean`). */
+function scanPart(text: string, part: LintPart, policy: Policy, onClean?: (tokens: readonly Token[]) => void): Violation | null {
   const { tokens, unterminated } = tokenize(text);
+  const found = scanTokens(tokens, unterminated, part, policy);
+  if (found === null) onClean?.(tokens);
+  return found;
+}
+
+function scanTokens(tokens: Token[], unterminated: ReturnType<typeof tokenize>['unterminated'], part: LintPart, policy: Policy): Violation | null {
   if (!policy.allow_auxiliary && part === 'auxiliary' && tokens.length > 0) {
     const first = tokens[0] as Token;
     return violation(first, first.value, `policy ${policyId(policy)} allows no auxiliary declarations, only a proof`);
@@ -445,12 +451,19 @@ function closingOf(tokens: Token[], open: number): number {
   return tokens.length - 1;
 }
 
-/** L1 on the model's text only. Line/column are relative to the part (1-based line, 0-based codepoint column). */
-export function lintCandidate(parts: { preamble?: string; auxiliary: string; proof: string }, policy: Policy): LintResult {
+/**
+ * L1 on the model's text only. Line/column are relative to the part (1-based line, 0-based codepoint
+ * column). When given, `constructs` receives the identifiers and `#` commands of every part that
+ * passed (the L4 drift log's input, so an accepted candidate is not tokenized a second time).
+ */
+export function lintCandidate(parts: { preamble?: string; auxiliary: string; proof: string }, policy: Policy, constructs?: Set<string>): LintResult {
+  const collect = constructs === undefined ? undefined : (tokens: readonly Token[]): void => {
+    for (const token of tokens) if (token.kind === 'ident' || token.kind === 'hash') constructs.add(token.value);
+  };
   for (const part of ['preamble', 'auxiliary', 'proof'] as const) {
     const text = parts[part] ?? '';
     if (text === '') continue;
-    const found = scanPart(text, part, policy);
+    const found = scanPart(text, part, policy, collect);
     if (found === null) continue;
     const { token, text: shown, why } = found;
     const where = part === 'proof' ? 'the proof' : part === 'auxiliary' ? 'the auxiliary text' : 'the restated header lines';

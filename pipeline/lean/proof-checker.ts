@@ -65,6 +65,9 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
   const queue = new PQueue({ concurrency: config.pool.size });
   const stats: ProofCheckerStats = { checks: 0, cacheHits: 0, leanInvocations: 0, retries: 0, errors: 0 };
   const budget = { timeoutMs: config.timeout_ms, memoryLimitMb: config.memory_limit_mb };
+  // The policy's CONTENT, not its name@version: a policy file edited in place must not reuse verdicts.
+  // Hashed once: the checker's policy does not change during its life.
+  const digest = policyDigest(deps.policy);
   const provenance = (confirmed: boolean, runner: VerdictProvenance['runner'], l4Audited = false): VerdictProvenance => ({
     checker_version: CHECKER_VERSION,
     toolchain: deps.toolchain.leanVersion,
@@ -128,7 +131,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
   async function checkUncached(request: CheckRequest, started: number, timings: Record<string, number>, prepared: Prepared): Promise<Verdict> {
     if (prepared.kind === 'rejected') return prepared.verdict;
     const { decision, confirmed, l4Audited, messages } = await queue.add(() => runLean(prepared.candidate, request.formal_statement, timings, isSampled(prepared.cacheKey)));
-    if (decision.kind === 'accepted') constructs.record(prepared.modelText);
+    if (decision.kind === 'accepted') constructs.recordConstructs(prepared.constructs);
     return {
       kind: decision.kind,
       reason: decision.reason,
@@ -149,7 +152,8 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     return Number.parseInt(cacheKey.slice(0, 8), 16) / 0x1_0000_0000 < config.l4.sample_rate;
   }
 
-  type Prepared = { kind: 'candidate'; candidate: AssembledCandidate; cacheKey: string; modelText: string } | { kind: 'rejected'; verdict: Verdict; cacheKey: string };
+  /** `constructs`: the model text's identifiers and `#` commands, collected by L1 for the drift log. */
+  type Prepared = { kind: 'candidate'; candidate: AssembledCandidate; cacheKey: string; constructs: Set<string> } | { kind: 'rejected'; verdict: Verdict; cacheKey: string };
 
   function prepare(request: CheckRequest, started: number, timings: Record<string, number>): Prepared {
     const rejectEarly = (reason: RejectionReason, layer: Layer, detail: string, cacheKey: string): Prepared => ({
@@ -163,8 +167,7 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     });
     const l0Start = performance.now();
     const extracted = extractProof(request.completion, request.formal_statement, request.header);
-    // The policy's CONTENT, not its name@version: a policy file edited in place must not reuse verdicts.
-    const keyBase = [CHECKER_VERSION, deps.toolchain.leanVersion, deps.toolchain.mathlibRev, policyDigest(deps.policy), budget.timeoutMs, budget.memoryLimitMb, config.confirm, request.header, request.formal_statement];
+    const keyBase = [CHECKER_VERSION, deps.toolchain.leanVersion, deps.toolchain.mathlibRev, digest, budget.timeoutMs, budget.memoryLimitMb, config.confirm, request.header, request.formal_statement];
     if (!extracted.ok) {
       timings.l0_ms = performance.now() - l0Start;
       return rejectEarly('no_proof', 'L0', extracted.detail, VerdictCache.key([...keyBase, 'no_proof', request.completion]));
@@ -179,10 +182,11 @@ export function createProofChecker(config: LeanConfig, deps: ProofCheckerDeps): 
     const candidate = assembleCandidate(request, extracted);
     timings.l0_ms = performance.now() - l0Start;
     const l1Start = performance.now();
-    const lint = lintCandidate({ preamble: extracted.preamble, auxiliary: extracted.auxiliary, proof: extracted.proof }, deps.policy);
+    const modelConstructs = new Set<string>();
+    const lint = lintCandidate({ preamble: extracted.preamble, auxiliary: extracted.auxiliary, proof: extracted.proof }, deps.policy, modelConstructs);
     timings.l1_ms = performance.now() - l1Start;
     if (!lint.ok) return rejectEarly('banned_construct', 'L1', lint.detail, cacheKey);
-    return { kind: 'candidate', candidate, cacheKey, modelText: `${extracted.preamble}\n${extracted.auxiliary}\n${extracted.proof}` };
+    return { kind: 'candidate', candidate, cacheKey, constructs: modelConstructs };
   }
 
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConstructLog } from '../../../pipeline/lean/construct-log.ts';
 import { lintCandidate } from '../../../pipeline/lean/lint.ts';
 import { STANDARD_POLICY, STRICT_POLICY, parsePolicy } from '../../../pipeline/lean/policy.ts';
 
@@ -23,6 +24,23 @@ describe('lintCandidate passes honest proofs', () => {
     ['a where clause', 'aux 3\nwhere\n  aux (n : ℕ) : n = n := rfl'],
   ])('passes %s', (_name, proof) => {
     expect(lintCandidate(proofOnly(proof), STRICT_POLICY)).toEqual({ ok: true });
+  });
+
+  it('collects the constructs of a clean candidate for the drift log: the same as tokenizing its model text again', () => {
+    const parts = {
+      preamble: 'open Real in',
+      auxiliary: 'namespace Aux\n@[simp] private lemma helper (x : ℝ) : x + 0 = x := by simp\nend Aux',
+      proof: 'by\n  have : #s = 3 := by simp [hs, Aux.helper] -- omega\n  nlinarith [sq_nonneg x, «h₀»]',
+    };
+    const constructs = new Set<string>();
+    expect(lintCandidate(parts, STANDARD_POLICY, constructs)).toEqual({ ok: true });
+    const fromLint = new ConstructLog();
+    fromLint.recordConstructs(constructs);
+    const fromText = new ConstructLog();
+    fromText.record(`${parts.preamble}\n${parts.auxiliary}\n${parts.proof}`);
+    expect(fromLint.toJSON()).toEqual(fromText.toJSON());
+    expect(fromLint.toJSON().constructs).toMatchObject({ '#s': 1, nlinarith: 1, 'Aux.helper': 1, 'h₀': 1, simp: 1 });
+    expect(constructs.has('omega')).toBe(false);
   });
 
   it('passes auxiliary lemmas with allowed attributes under the standard policy', () => {
