@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ADAPTERS } from '../pipeline/serve/adapters/index.ts';
 import type { AdapterDeps } from '../pipeline/serve/adapters/adapter-deps.ts';
 import { createTokenMatcher, type ClientToken } from '../pipeline/serve/bearer-auth.ts';
@@ -36,6 +36,9 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   const app = Fastify({
     bodyLimit: config.limits.body_limit_bytes,
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    // Not two info lines per request (thousands per second under a trainer's load): refusals and
+    // errors are logged by the error handler, every request only at debug (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   const matchToken = (deps.tokens ?? []).length > 0 ? createTokenMatcher(deps.tokens ?? []) : null;
@@ -45,8 +48,8 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   app.decorateRequest('receivedAtMs', 0);
   app.addHook('onRequest', async (request) => {
     request.receivedAtMs = Date.now();
-    const path = request.url.split('?')[0] ?? '';
-    if (PROBES.has(path)) return;
+    const query = request.url.indexOf('?');
+    if (PROBES.has(query < 0 ? request.url : request.url.slice(0, query))) return;
     if (service.isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests', { retryAfterS: 5 });
     if (matchToken === null) {
       request.clientId = unauthenticatedClientId(request);
@@ -57,9 +60,8 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
     request.clientId = `token:${client}`;
   });
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    service.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
-    service.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    service.metrics.countRequest(request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
   });
   app.setErrorHandler(async (error, request, reply) => {
     const response = errorResponse(error, retryAfterS);

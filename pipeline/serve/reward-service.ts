@@ -1,7 +1,7 @@
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ProoflineError } from '../errors.ts';
 import type { CheckRequest, ProofChecker } from '../lean/proof-checker.ts';
-import { VerdictCache } from '../lean/verdict-cache.ts';
 import { STATEMENT_SORRY_SUFFIX } from '../schemas/problem.ts';
 import type { Verdict } from '../schemas/verdict.ts';
 import { FairScheduler, type ScheduledTask } from './fair-scheduler.ts';
@@ -20,6 +20,12 @@ export interface CheckerRewardServiceDeps {
   concurrency: number;
   /** Verdicts the service remembers by exact text (lean.cache.max_entries; 0 when the cache is off). */
   maxRememberedVerdicts: number;
+  /**
+   * Everything besides the item that the checker's verdict depends on (checker version, toolchain,
+   * policy digest, budget, L3/L4 settings), as one canonical string (`verdictContext()`): part of
+   * every remembered verdict's key, so a key can never match a verdict of other settings.
+   */
+  verdictContext: string;
   logger?: Logger | undefined;
 }
 
@@ -54,7 +60,18 @@ interface ActiveRequest {
   finished: Promise<void>;
 }
 
-type Resolved = { kind: 'answered'; result: ItemResult } | { kind: 'check'; id: string; key: string; request: CheckRequest; format: { isRequired: boolean; isOk: boolean } };
+type Format = { isRequired: boolean; isOk: boolean };
+type Resolved = { kind: 'answered'; result: ItemResult } | { kind: 'check'; id: string; key: string; request: CheckRequest; format: Format };
+
+/**
+ * A remembered verdict and the finished results built from it, one per format-gate outcome
+ * (not required, required and met, required and missed), with an empty id: a repeated item is
+ * answered by copying one and setting its id, with no extraction, lint, assembly or feedback text.
+ */
+interface Remembered {
+  verdict: Verdict;
+  results: [ItemResult | undefined, ItemResult | undefined, ItemResult | undefined];
+}
 
 const EXPIRED = 'expired' as const;
 
@@ -74,11 +91,15 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
   });
   const inFlight = new Map<string, Job>();
   /**
-   * Verdicts by exact (header, statement, completion), for the service's life (its checker's
-   * toolchain, policy and budget never change under it): a repeat is answered without a slot, a
-   * timer or the checker's extraction. Errors are never remembered. LRU-bounded.
+   * Verdicts (and the results made from them) by sha256 of the verdict context and the exact
+   * (header, statement, completion): a repeat is answered without a slot, a timer or the
+   * checker's extraction. Errors are never remembered. LRU-bounded by lean.cache.max_entries.
    */
-  const answeredVerdicts = new Map<string, Verdict>();
+  const remembered = new Map<string, Remembered>();
+  const keyPrefix = `${deps.verdictContext.length}:${deps.verdictContext}`;
+  /** Items waiting for a check (new or joined), over all clients and per client: bounded like the queue. */
+  let waitingItems = 0;
+  const waitingPerClient = new Map<string, number>();
   const active = new Set<ActiveRequest>();
   const readiness = { isReady: false, detail: 'warming up: no check has gone through the checker yet' };
   let isDraining = false;
@@ -104,7 +125,8 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     return {
       kind: 'check',
       id: item.id,
-      key: VerdictCache.key([header, statement, completion]),
+      // Length-prefixed, so no two different triples concatenate to the same text.
+      key: hash('sha256', `${keyPrefix}${header.length}:${header}${statement.length}:${statement}${completion.length}:${completion}`, 'base64url'),
       request: { header, formal_statement: statement, completion },
       format: { isRequired: isFormatRequired, isOk: isFormatRequired && hasRequiredFormat(completion) },
     };
@@ -135,9 +157,27 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
   }
 
   function rememberVerdict(key: string, verdict: Verdict): void {
-    answeredVerdicts.delete(key);
-    answeredVerdicts.set(key, verdict);
-    if (answeredVerdicts.size > deps.maxRememberedVerdicts) answeredVerdicts.delete(answeredVerdicts.keys().next().value as string);
+    remembered.delete(key);
+    remembered.set(key, { verdict, results: [undefined, undefined, undefined] });
+    if (remembered.size > deps.maxRememberedVerdicts) remembered.delete(remembered.keys().next().value as string);
+  }
+
+  /** The finished result for a remembered verdict (built once per format outcome), with `id`. */
+  function rememberedResult(entry: Remembered, id: string, format: Format): ItemResult {
+    const slot = format.isRequired ? (format.isOk ? 1 : 2) : 0;
+    const template = (entry.results[slot] ??= resultFromVerdict('', entry.verdict, format, true));
+    return { ...template, id };
+  }
+
+  function waitingFor(clientId: string): number {
+    return waitingPerClient.get(clientId) ?? 0;
+  }
+
+  function addWaiting(clientId: string, delta: number): void {
+    waitingItems += delta;
+    const n = waitingFor(clientId) + delta;
+    if (n === 0) waitingPerClient.delete(clientId);
+    else waitingPerClient.set(clientId, n);
   }
 
   async function checkWithRetries(job: Job): Promise<Outcome> {
@@ -173,6 +213,11 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     // A broken problem (bad statement, a header that does not elaborate) is not the machine's fault: no retry helps.
     if (outcome.error.code === 'INPUT_INVALID' || outcome.error.code === 'LEAN_HEADER_FAILED') return resultWithoutVerdict(item.id, 'unknown_problem', outcome.error.message, outcome.error.code);
     return resultFromError(item.id, outcome.error);
+  }
+
+  function count(results: ItemResult[]): ItemResult[] {
+    for (const result of results) metrics.countItem(result.status, result.cached);
+    return results;
   }
 
   function openRequest(deadlineAtMs: number): ActiveRequest & { close: () => void } {
@@ -214,32 +259,37 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
 
     async verify(items, options) {
       if (isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests; retry against another replica or after the restart', { retryAfterS: 5 });
-      const resolved = items.map((item) => {
-        const r = resolveItem(item, options.requireFormat ?? config.reward.require_format);
-        const known = r.kind === 'check' ? answeredVerdicts.get(r.key) : undefined;
-        return known === undefined || r.kind !== 'check' ? r : answered(resultFromVerdict(r.id, known, r.format, true));
-      });
-      const newKeys = new Set<string>();
-      for (const r of resolved) if (r.kind === 'check' && !inFlight.has(r.key)) newKeys.add(r.key);
-      if (!scheduler.canAdmit(options.clientId, newKeys.size)) {
-        throw new ServeError(
-          'overloaded',
-          `The admission queue cannot take ${newKeys.size} more check(s) from client \`${truncate(options.clientId)}\` (queued ${scheduler.queued}/${scheduler.limits.maxQueued}, this client ${scheduler.queuedFor(options.clientId)}/${scheduler.limits.maxQueuedPerClient}, ${scheduler.running} running)`,
-          { retryAfterS: scheduler.retryAfterS() },
-        );
-      }
-      const count = (results: ItemResult[]): ItemResult[] => {
-        for (const result of results) {
-          metrics.items.inc({ status: result.status });
-          if (result.cached) metrics.cacheHits.inc();
+      const requireFormat = options.requireFormat ?? config.reward.require_format;
+      const resolved: Resolved[] = new Array(items.length);
+      let waiting = 0;
+      let newKeys: Set<string> | undefined;
+      for (let i = 0; i < items.length; i += 1) {
+        const r = resolveItem(items[i]!, requireFormat);
+        const known = r.kind === 'check' ? remembered.get(r.key) : undefined;
+        if (r.kind === 'check' && known === undefined) {
+          waiting += 1;
+          if (!inFlight.has(r.key)) (newKeys ??= new Set()).add(r.key);
         }
-        return results;
-      };
-      if (resolved.every((r) => r.kind === 'answered')) return count(resolved.map((r) => (r as { result: ItemResult }).result));
+        resolved[i] = known === undefined || r.kind !== 'check' ? r : answered(rememberedResult(known, r.id, r.format));
+      }
+      const newChecks = newKeys?.size ?? 0;
+      const clientId = options.clientId;
+      const fitsQueue = scheduler.canAdmit(clientId, newChecks);
+      // Duplicates of checks in flight take no queue slot, but each waits with its request in memory.
+      const fitsWaiting = waiting === 0 || (waitingItems + waiting <= config.queue.max_waiting_items && waitingFor(clientId) + waiting <= config.queue.max_waiting_items_per_client);
+      if (!fitsQueue || !fitsWaiting) {
+        const bound = fitsQueue
+          ? `items waiting for checks ${waitingItems}/${config.queue.max_waiting_items}, this client ${waitingFor(clientId)}/${config.queue.max_waiting_items_per_client}`
+          : `queued ${scheduler.queued}/${scheduler.limits.maxQueued}, this client ${scheduler.queuedFor(clientId)}/${scheduler.limits.maxQueuedPerClient}, ${scheduler.running} running`;
+        throw new ServeError('overloaded', `The reward service cannot take ${newChecks} more check(s) and ${waiting} waiting item(s) from client \`${truncate(clientId)}\` now (${bound})`, { retryAfterS: scheduler.retryAfterS() });
+      }
+      if (waiting === 0) return count(resolved.map((r) => (r as { result: ItemResult }).result));
       const request = openRequest(options.deadlineAtMs);
+      addWaiting(clientId, waiting);
       try {
         return count(await Promise.all(resolved.map((r) => (r.kind === 'answered' ? r.result : waitForCheck(r, options, request)))));
       } finally {
+        addWaiting(clientId, -waiting);
         request.close();
       }
     },

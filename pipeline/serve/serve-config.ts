@@ -47,8 +47,16 @@ export const ServeConfigSchema = z
         max_queued_per_client: positiveInt.default(16_384),
         /** Attempts of one check after the checker's own retries gave up with a retryable error (inside the deadline). */
         max_attempts: positiveInt.default(2),
+        /**
+         * Items waiting for a check (new ones and duplicates that join a check already queued or
+         * running), over all clients. Duplicates cost no queue slot, but each waiting item holds
+         * its request in memory: past this bound a request is refused (429) like a full queue.
+         */
+        max_waiting_items: positiveInt.default(131_072),
+        /** Items one client may have waiting for checks (fair share of max_waiting_items). */
+        max_waiting_items_per_client: positiveInt.default(65_536),
       })
-      .default({ concurrency: null, max_queued: 32_768, max_queued_per_client: 16_384, max_attempts: 2 }),
+      .default({ concurrency: null, max_queued: 32_768, max_queued_per_client: 16_384, max_attempts: 2, max_waiting_items: 131_072, max_waiting_items_per_client: 65_536 }),
     deadline: z
       .object({
         /** Deadline of a request that names none (OpenRLHF gives up after 180 s). */
@@ -79,6 +87,9 @@ export const ServeConfigSchema = z
   .strict()
   .refine((c) => c.limits.max_items <= c.queue.max_queued_per_client && c.queue.max_queued_per_client <= c.queue.max_queued, {
     message: 'expected limits.max_items <= queue.max_queued_per_client <= queue.max_queued (a request that can never be admitted must be a 413, not a 429 forever)',
+  })
+  .refine((c) => c.limits.max_items <= c.queue.max_waiting_items_per_client && c.queue.max_waiting_items_per_client <= c.queue.max_waiting_items, {
+    message: 'expected limits.max_items <= queue.max_waiting_items_per_client <= queue.max_waiting_items (a request that can never be admitted must be a 413, not a 429 forever)',
   });
 
 export type ServeConfig = z.infer<typeof ServeConfigSchema>;

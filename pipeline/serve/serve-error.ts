@@ -16,6 +16,8 @@ export const SERVE_ERROR_KINDS = {
   unavailable: { status: 503, code: 'UNAVAILABLE' },
   /** Nothing in the request got a verdict because the checker kept failing: retry, never learn from it. */
   checker_failed: { status: 503, code: 'CHECKER_FAILED' },
+  /** Nothing in the request got a verdict by its deadline (the checks go on and land in the cache): retry. */
+  deadline_exceeded: { status: 503, code: 'DEADLINE_EXCEEDED' },
 } as const satisfies Record<string, { status: number; code: string }>;
 
 export type ServeErrorKind = keyof typeof SERVE_ERROR_KINDS;

@@ -45,15 +45,28 @@ export function assertItemCount(count: number, config: ServeConfig, field: strin
 }
 
 /**
- * 503 + Retry-After when no item got a verdict because the checker failed: the trainer retries the
- * request instead of logging a step with no rewards. The body still carries the per-item results.
+ * 503 + Retry-After when nothing in the request could be checked: no item got a verdict, and at
+ * least one failed for infrastructure reasons or ran out of time (deadline or shutdown drain). The
+ * trainer retries the request instead of logging a step with no rewards; checks that were running
+ * go on, so the retry gets their verdicts from the cache. The body still carries the per-item
+ * results. A request of only unknown problems stays 200: retrying cannot help it.
  */
 export function assertSomethingChecked(results: readonly ItemResult[], body: Record<string, unknown>, retryAfterS: number): void {
-  const hasVerdict = results.some((r) => r.reward !== null);
-  const failed = results.filter((r) => r.status === 'infrastructure_error');
-  if (hasVerdict || failed.length === 0) return;
-  const codes = [...new Set(failed.map((r) => r.error_code ?? 'unknown'))].join(', ');
-  throw new ServeError('checker_failed', `No item could be checked: ${failed.length} of ${results.length} failed for infrastructure reasons (${codes}); retry after ${retryAfterS} s`, { retryAfterS, body });
+  let failed = 0;
+  let expired = 0;
+  for (const r of results) {
+    if (r.reward !== null) return;
+    if (r.status === 'infrastructure_error') failed += 1;
+    else if (r.status === 'deadline_exceeded') expired += 1;
+  }
+  if (failed > 0) {
+    const codes = [...new Set(results.filter((r) => r.status === 'infrastructure_error').map((r) => r.error_code ?? 'unknown'))].join(', ');
+    const late = expired > 0 ? `, ${expired} ran out of time` : '';
+    throw new ServeError('checker_failed', `No item could be checked: ${failed} of ${results.length} failed for infrastructure reasons (${codes})${late}; retry after ${retryAfterS} s`, { retryAfterS, body });
+  }
+  if (expired > 0) {
+    throw new ServeError('deadline_exceeded', `No item could be checked by the request's deadline: ${expired} of ${results.length} ran out of time; the checks go on and a retry after ${retryAfterS} s reuses their verdicts`, { retryAfterS, body });
+  }
 }
 
 /** `POST /v1/verify`: the native API. */

@@ -45,6 +45,12 @@ describe('reward service when things go wrong', () => {
     expect(resultsOf(response).map((r) => [r.id, r.status, r.reward])).toEqual([['fast', 'banned_construct', 0], ['slow', 'deadline_exceeded', null]]);
     expect(elapsedMs).toBeLessThan(1500);
 
+    // Nothing could be checked by the body's `timeout_s`: 503 + Retry-After (the trainer retries), the results still in the body.
+    const expired = await kit.app.inject({ method: 'POST', url: '/v1/verify', payload: { items: [item(leanCases[1]!, 'late')], timeout_s: 0.4 } });
+    expect(expired.statusCode).toBe(503);
+    expect(Number(expired.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(expired.json()).toMatchObject({ error: { code: 'DEADLINE_EXCEEDED', retryable: true }, results: [{ id: 'late', status: 'deadline_exceeded', reward: null }] });
+
     // The check keeps running and lands in the cache; the trainer's retry gets it.
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const retry = await kit.app.inject({ method: 'POST', url: '/v1/verify', payload: { items: [slow], timeout_s: 30 } });
@@ -61,10 +67,14 @@ describe('reward service when things go wrong', () => {
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.json()).toMatchObject({ error: { code: 'OVERLOADED', retryable: true } });
-    // A duplicate of a queued check costs no queue space: it joins.
-    const joined = await kit.app.inject({ method: 'POST', url: '/v1/verify', payload: { items: [item(leanCases[2]!, 'dup')] }, headers: { 'x-client-id': 'C', 'x-deadline-ms': '2000' } });
+    // A duplicate of a queued check costs no queue space: it joins (and keeps the check alive past the burst's deadline).
+    const joined = await kit.app.inject({ method: 'POST', url: '/v1/verify', payload: { items: [item(leanCases[2]!, 'dup')] }, headers: { 'x-client-id': 'C', 'x-deadline-ms': '20000' } });
     expect(joined.statusCode).toBe(200);
-    expect((await burst).statusCode).toBe(200);
+    expect(resultsOf(joined)[0]!.reward).not.toBeNull();
+    // The burst is answered by its 2 s deadline (200 when its first check made it, else 503 + Retry-After), never refused.
+    const burstResponse = await burst;
+    expect([200, 503]).toContain(burstResponse.statusCode);
+    expect(resultsOf(burstResponse).map((r) => r.id)).toEqual(['a0', 'a1', 'a2']);
   }, 60_000);
 
   it("finishes a small request from client B while client A's burst is still queued (per-client round-robin)", async () => {

@@ -87,7 +87,7 @@ describe('graceful shutdown', () => {
     await rm(join(problems, '..'), { recursive: true, force: true });
   }, 90_000);
 
-  it('answers what is still waiting at the drain bound as deadline_exceeded (reward null) and stops within it', async () => {
+  it('answers what is still waiting at the drain bound as deadline_exceeded (reward null), 503 + Retry-After when nothing got a verdict, and stops within it', async () => {
     kit = await openServeKit({ lean: { confirm: false, env: { RECORDED_LEAN_CMD_MS: '4000' } }, serve: { queue: { concurrency: 1 } } });
     await kit.app.listen({ host: '127.0.0.1', port: 0 });
     const address = kit.app.server.address() as { port: number };
@@ -97,9 +97,11 @@ describe('graceful shutdown', () => {
     await drainRewardApp(kit.app, kit.service, 500);
     expect(performance.now() - started).toBeLessThan(2000);
     const response = await inFlight;
-    expect(response.status).toBe(200);
-    const results = ((await response.json()) as { results: ItemResult[] }).results;
-    expect(results.map((r) => [r.status, r.reward])).toEqual([['deadline_exceeded', null], ['deadline_exceeded', null], ['deadline_exceeded', null]]);
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await response.json()) as { results: ItemResult[]; error: { code: string; retryable: boolean } };
+    expect(body.error).toMatchObject({ code: 'DEADLINE_EXCEEDED', retryable: true });
+    expect(body.results.map((r) => [r.status, r.reward])).toEqual([['deadline_exceeded', null], ['deadline_exceeded', null], ['deadline_exceeded', null]]);
     expect(kit.service.scheduler.queued).toBe(0);
   }, 60_000);
 });
