@@ -96,11 +96,11 @@ describe.skipIf(skip !== null)('Redis caches (real Redis)', () => {
     });
 
     test('a long check keeps its lock alive past the lock TTL, so nobody checks it twice', async () => {
-      const [a, b] = [new RedisVerdictCache(await connect(), { namespace, lockTtlMs: 150, pollMs: 20 }), new RedisVerdictCache(await connect(), { namespace, lockTtlMs: 150, pollMs: 20 })];
+      const [a, b] = [new RedisVerdictCache(await connect(), { namespace, lockTtlMs: 900, pollMs: 20 }), new RedisVerdictCache(await connect(), { namespace, lockTtlMs: 900, pollMs: 20 })];
       let checks = 0;
       const longCheck = async (): Promise<Verdict> => {
         checks += 1;
-        await new Promise((resolve) => setTimeout(resolve, 600));
+        await new Promise((resolve) => setTimeout(resolve, 3_000)); // > 3 lock TTLs
         return verdict('accepted');
       };
       const first = a.getOrCheck(KEY, longCheck);
