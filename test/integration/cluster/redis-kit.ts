@@ -5,22 +5,22 @@ import { Redis } from 'ioredis';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Whether the test Redis answers PING within 1 s; when it does not, suites skip and say why. */
-export async function redisReachable(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+export async function redisReachable(port = 6379): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
   client.on('error', () => {});
   try {
     await client.connect();
     await client.ping();
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `no Redis on 127.0.0.1:6379 (${(error as Error).message}); .ci/run starts one` };
+    return { ok: false, reason: `no Redis on 127.0.0.1:${port} (${(error as Error).message}); .ci/run starts one` };
   } finally {
     client.disconnect();
   }
 }
 
-export async function skipReason(): Promise<string | null> {
-  const reachable = await redisReachable();
+export async function skipReason(port = 6379): Promise<string | null> {
+  const reachable = await redisReachable(port);
   if (reachable.ok) return null;
   console.warn(`cluster tests skipped: ${reachable.reason}`);
   return reachable.reason;
