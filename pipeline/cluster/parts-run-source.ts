@@ -27,6 +27,8 @@ export const RunInfoSchema = z
     invalid_problem_lines: z.number().int().min(0),
     /** Samples per problem (sampler.n). */
     n: z.number().int().min(1),
+    /** The checker every verdict of the run comes from (the manifest's provenance); a worker with another refuses the run's jobs. */
+    toolchain: z.object({ lean: z.string().min(1), mathlib_rev: z.string().nullable(), checker_version: z.string().min(1) }).strict(),
   })
   .strict();
 export type RunInfo = z.infer<typeof RunInfoSchema>;

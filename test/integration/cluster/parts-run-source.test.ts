@@ -60,7 +60,7 @@ function finalizeOptions(sink: FsSink, journal: RunJournal): FinalizeOptions {
 
 /** What the coordinator and the workers leave in the sink for a scenario. */
 async function writeClusterRun(sink: FsSink, scenario: (typeof SCENARIOS)[string]): Promise<void> {
-  await sink.put(runInfoKey(RUN), JSON.stringify({ schema: RUN_INFO_SCHEMA, run_id: RUN, config_hash: CONFIG_HASH, problems_sha256: 'a'.repeat(64), problems: PROBLEMS.length, invalid_problem_lines: 1, n: N }));
+  await sink.put(runInfoKey(RUN), JSON.stringify({ schema: RUN_INFO_SCHEMA, run_id: RUN, config_hash: CONFIG_HASH, problems_sha256: 'a'.repeat(64), problems: PROBLEMS.length, invalid_problem_lines: 1, n: N, toolchain: { lean: '4.33.0', mathlib_rev: null, checker_version: 'x' } }));
   await sink.put(problemsKey(RUN), encodeProblemList(PROBLEMS.map((p, seq) => ({ seq, id: p.id, json: JSON.stringify(p) }))));
   for (const [seq, problem] of PROBLEMS.entries()) {
     for (const range of scenario.jobs[seq]!) {
@@ -155,6 +155,8 @@ describe('openPartsRunSource', () => {
   test('a part written under another config hash, or a run without run.json, is INPUT_INVALID', async () => {
     const sink = new FsSink(join(dir, 'out'));
     await expect(openPartsRunSource(sink, RUN)).rejects.toThrow(`No cluster run ${RUN}`);
+    await sink.put(runInfoKey(RUN), JSON.stringify({ schema: RUN_INFO_SCHEMA, run_id: RUN }));
+    await expect(openPartsRunSource(sink, RUN)).rejects.toThrow(`work/${RUN}/run.json: \`config_hash\`: Invalid input`);
     await writeClusterRun(sink, SCENARIOS.complete!);
     await sink.put(candidatePartKey(RUN, 0, { from: 0, to: 3 }), encodeCandidatePart({ schema: PART_SCHEMA, run_id: RUN, config_hash: 'd'.repeat(64), problem_seq: 0, problem_id: 'alpha', samples: { from: 0, to: 3 }, candidates: [] }));
     const source = await openPartsRunSource(sink, RUN);
