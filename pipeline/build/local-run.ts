@@ -6,7 +6,7 @@ import type { Verdict } from '../schemas/verdict.ts';
 import type { CheckJob } from '../stages/check-stage.ts';
 import type { SampleJob } from '../stages/sample-stage.ts';
 import type { Stage } from '../stages/stage.ts';
-import type { RunJournal } from './journal.ts';
+import type { ResumeState, RunJournal } from './journal.ts';
 
 /** Failures that say the whole run is misconfigured: stop instead of failing every sample alike. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['SAMPLER_REQUEST_INVALID', 'SAMPLER_ACCESS_DENIED', 'SAMPLER_MODEL_NOT_FOUND', 'SAMPLE_CACHE_FAILED', 'OUTPUT_WRITE_FAILED', 'CONFIG_INVALID', 'LEAN_NOT_FOUND', 'SANDBOX_UNAVAILABLE', 'REPLAY_MISSING']);
@@ -48,7 +48,7 @@ export interface LocalRunResult {
 
 /**
  * The single-machine build: the sample and check stages connected by two bounded in-process
- * queues, with every output journaled as soon as it exists. What the journal already holds is not
+ * queues, with every output journaled as soon as it exists (group-committed, journal.ts). What the journal already holds is not
  * redone: a journaled verdict is final, a journaled completion goes straight to checking, and a
  * journaled infrastructure error is retried (errors are never final).
  */
@@ -65,18 +65,25 @@ export async function runLocalBuild(options: LocalRunOptions): Promise<LocalRunR
     stop.abort(error);
   };
 
+  // A write is reported (progress events) only once its batch is committed (journal.ts); a failed
+  // commit stops the run (OUTPUT_WRITE_FAILED) instead of reporting work that is not durable.
+  const afterCommit = (committed: Promise<void>, report: () => void): void => {
+    committed.then(report, (error: unknown) => failRun(asProoflineError(error)));
+  };
+
   const check = (seq: number, problem: Problem, sampleIndex: number, completion: CompletionRecord): void => {
     void checks.add(async () => {
       if (stop.signal.aborted) return;
       try {
         const verdict = await options.check.run({ problem, completion }, signal);
-        journal.recordOutcome(seq, sampleIndex, { kind: 'verdict', verdict });
-        emit({ type: 'checked', problemId: problem.id, sampleIndex, verdict });
+        afterCommit(journal.recordOutcome(seq, sampleIndex, { kind: 'verdict', verdict }), () => emit({ type: 'checked', problemId: problem.id, sampleIndex, verdict }));
       } catch (caught) {
         const error = asProoflineError(caught);
         if (FATAL_CODES.has(error.code)) return failRun(error);
-        journal.recordOutcome(seq, sampleIndex, { kind: 'error', error: { code: error.code, message: error.message, retryable: error.retryable } });
-        emit({ type: 'check_failed', problemId: problem.id, sampleIndex, error });
+        afterCommit(
+          journal.recordOutcome(seq, sampleIndex, { kind: 'error', error: { code: error.code, message: error.message, retryable: error.retryable } }),
+          () => emit({ type: 'check_failed', problemId: problem.id, sampleIndex, error }),
+        );
       }
     });
   };
@@ -94,21 +101,25 @@ export async function runLocalBuild(options: LocalRunOptions): Promise<LocalRunR
         emit({ type: 'sample_failed', problemId: problem.id, sampleIndex, error });
         return;
       }
-      journal.recordCompletion(seq, sampleIndex, completion);
-      emit({ type: 'sampled', problemId: problem.id, sampleIndex, cached: completion.cached });
+      // The check may start before the completion's batch commits: its outcome is written to the
+      // same connection after the completion, so it commits in the same batch or a later one.
+      afterCommit(journal.recordCompletion(seq, sampleIndex, completion), () => emit({ type: 'sampled', problemId: problem.id, sampleIndex, cached: completion.cached }));
       check(seq, problem, sampleIndex, completion);
     });
   };
 
   const counts = journal.counts();
   emit({ type: 'planned', candidates: journal.problemCount() * n, done: counts.verdict });
+  // A fresh run has nothing journaled per problem: no lookup per problem then.
+  const resuming = counts.candidates > 0;
+  const nothing = new Map<number, ResumeState>();
   for (const row of journal.problems()) {
     if (signal.aborted) break;
     const problem = JSON.parse(row.json) as Problem;
-    const known = journal.candidatesOf(row.seq);
+    const known = resuming ? journal.resumeStateOf(row.seq) : nothing;
     for (let sampleIndex = 0; sampleIndex < n; sampleIndex += 1) {
       const candidate = known.get(sampleIndex);
-      if (candidate?.outcome?.kind === 'verdict') continue;
+      if (candidate?.done === true) continue;
       // Backpressure: wait while the sampler or the checker has enough queued work.
       await Promise.all([samples.onSizeLessThan(options.sampleConcurrency), checks.onSizeLessThan(options.maxPendingChecks)]);
       if (signal.aborted) break;
@@ -121,6 +132,9 @@ export async function runLocalBuild(options: LocalRunOptions): Promise<LocalRunR
     await samples.onIdle();
     await checks.onIdle();
   }
+  // What finished is journaled before the run returns (and its events emitted), interrupted or not.
+  // (Its progress events were chained on the same commit earlier, so they have run once this resolves.)
+  await journal.flush().catch((error: unknown) => failRun(asProoflineError(error)));
   return { interrupted: options.signal.aborted, fatalError };
 }
 
