@@ -1,6 +1,6 @@
-import { encodeJsonlGz } from '../exports/jsonl-gz.ts';
+import { JsonlGzPart } from '../exports/jsonl-gz.ts';
 import { EXPORT_TARGETS, type ExportsConfig, problemExportRows } from '../exports/export-catalog.ts';
-import { type PartInfo, PartWriter } from '../exports/part-writer.ts';
+import { type PartEncoder, type PartInfo, PartWriter } from '../exports/part-writer.ts';
 import type { PromptTemplate } from '../sample/prompt.ts';
 import type { PriceTable } from '../sample/sampling-stats.ts';
 import type { CanonicalRecord } from '../schemas/canonical-record.ts';
@@ -59,10 +59,11 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   // until the new manifest is written, the run has none and readers can tell it is not a dataset.
   await sink.delete(manifestKey);
   const put = (key: string, body: Uint8Array) => sink.put(key, body);
-  const writer = (prefix: string, extension: 'parquet' | 'jsonl.gz', encode: (rows: unknown[]) => Uint8Array) =>
-    new PartWriter<unknown>({ keyPrefix: `${runDir}/${prefix}`, extension, encode, rowsPerPart: options.rowsPerPart, put });
-  const records = writer('records/part', 'jsonl.gz', encodeJsonlGz);
-  const rewards = writer('rewards/part', 'jsonl.gz', encodeJsonlGz);
+  const writer = (prefix: string, extension: 'parquet' | 'jsonl.gz', encoder: () => PartEncoder<unknown>) =>
+    new PartWriter<unknown>({ keyPrefix: `${runDir}/${prefix}`, extension, encoder, rowsPerPart: options.rowsPerPart, put });
+  const jsonlGz = (): PartEncoder<unknown> => new JsonlGzPart();
+  const records = writer('records/part', 'jsonl.gz', jsonlGz);
+  const rewards = writer('rewards/part', 'jsonl.gz', jsonlGz);
   const exportWriters = new Map<string, { writer: PartWriter<unknown>; card: Omit<CardPart, 'key' | 'rows' | 'bytes'> }>();
   const stats = new RunStats();
   let missingCandidates = 0;
@@ -109,7 +110,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
       const id = `${target.dir}/${exported.split}`;
       let entry = exportWriters.get(id);
       if (entry === undefined) {
-        entry = { writer: writer(`${target.dir}/${exported.split}`, target.format, target.encode), card: { export: target.export, format: target.format, dir: target.dir, split: exported.split } };
+        entry = { writer: writer(`${target.dir}/${exported.split}`, target.format, target.encoder), card: { export: target.export, format: target.format, dir: target.dir, split: exported.split } };
         exportWriters.set(id, entry);
       }
       for (const exportRow of rows) await entry.writer.write(exportRow);

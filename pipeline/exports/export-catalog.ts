@@ -1,7 +1,8 @@
 import type { CanonicalRecord } from '../schemas/canonical-record.ts';
-import { encodeJsonlGz } from './jsonl-gz.ts';
+import { JsonlGzPart } from './jsonl-gz.ts';
 import { HF_SFT_FIELDS, VERL_FIELDS } from './parquet-exports.ts';
-import { encodeParquet } from './parquet-schema.ts';
+import { ParquetPart } from './parquet-schema.ts';
+import type { PartEncoder } from './part-writer.ts';
 import { pairCandidates, toNovaPreferenceRow, toOpenAiPreferenceRow, toTrlPreferenceRow } from './preference-pairs.ts';
 import { rlProblem, toBedrockRftRow, toOpenRlhfRow, toVerlRow } from './rl-prompts.ts';
 import { type ExportOptions, problemOf, selectVerified } from './select-candidates.ts';
@@ -20,12 +21,13 @@ export interface ExportTarget {
   format: 'parquet' | 'jsonl.gz';
   /** Under `runs/<run-id>/`; parts are `<dir>/<split>-NNNNN-of-MMMMM.<format>`. */
   dir: string;
-  encode: (rows: unknown[]) => Uint8Array;
+  /** A fresh encoder for one part (rows are encoded as they are written). */
+  encoder: () => PartEncoder<unknown>;
 }
 
-const jsonl = (exportName: ExportName, dir: string): ExportTarget => ({ export: exportName, format: 'jsonl.gz', dir, encode: encodeJsonlGz });
+const jsonl = (exportName: ExportName, dir: string): ExportTarget => ({ export: exportName, format: 'jsonl.gz', dir, encoder: () => new JsonlGzPart() });
 const parquet = (exportName: ExportName, dir: string, fields: typeof HF_SFT_FIELDS): ExportTarget => ({
-  export: exportName, format: 'parquet', dir, encode: (rows) => encodeParquet(fields, rows as Record<string, unknown>[]),
+  export: exportName, format: 'parquet', dir, encoder: () => new ParquetPart(fields) as PartEncoder<unknown>,
 });
 
 /** Every export as JSONL.gz; HF/TRL SFT and verl also as Parquet (`data/`, the layout their loaders expect). */

@@ -1,4 +1,5 @@
-import { ByteWriter, parquetWrite, type SchemaElement } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, parquetWrite, type SchemaElement } from 'hyparquet-writer';
+import type { PartEncoder } from './part-writer.ts';
 
 /**
  * Parquet for the exports whose loaders expect it (HF/TRL SFT, verl), with NESTED columns — a
@@ -54,4 +55,48 @@ export function encodeParquet(fields: readonly ParquetField[], rows: readonly Re
     createdBy: 'proofline',
   });
   return new Uint8Array(writer.getBuffer());
+}
+
+/**
+ * Row groups of a streamed Parquet part: 1,000 rows (hyparquet-writer's first group by default, so
+ * a part of up to 1,000 small rows has the same bytes as `encodeParquet`), or fewer once their JSON
+ * reaches 2 MiB — the row objects waiting for their group are all a Parquet part holds besides its
+ * encoded bytes.
+ */
+export const PARQUET_ROW_GROUP = { rows: 1000, chars: 2 * 1024 * 1024 };
+
+/** One Parquet part encoded as rows arrive, a row group at a time (Snappy, nested columns as above). */
+export class ParquetPart implements PartEncoder<Record<string, unknown>> {
+  readonly #fields: readonly ParquetField[];
+  readonly #bytes = new ByteWriter();
+  readonly #parquet: ParquetWriter;
+  #rows: Record<string, unknown>[] = [];
+  #chars = 0;
+
+  constructor(fields: readonly ParquetField[]) {
+    this.#fields = fields;
+    this.#parquet = new ParquetWriter({ writer: this.#bytes, schema: parquetSchema(fields), createdBy: 'proofline' });
+  }
+
+  add(row: Record<string, unknown>): number {
+    const chars = JSON.stringify(row).length;
+    this.#rows.push(row);
+    this.#chars += chars;
+    if (this.#rows.length >= PARQUET_ROW_GROUP.rows || this.#chars >= PARQUET_ROW_GROUP.chars) this.#writeGroup();
+    return chars;
+  }
+
+  async finish(): Promise<Uint8Array> {
+    this.#writeGroup();
+    void this.#parquet.finish(); // ByteWriter: synchronous
+    return new Uint8Array(this.#bytes.getBuffer());
+  }
+
+  #writeGroup(): void {
+    const rows = this.#rows;
+    if (rows.length === 0) return;
+    this.#rows = [];
+    this.#chars = 0;
+    void this.#parquet.write({ columnData: this.#fields.map((f) => ({ name: f.name, data: rows.map((row) => row[f.name]) })), rowGroupSize: rows.length });
+  }
 }

@@ -2,6 +2,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_TARGETS, type ExportName, problemExportRows } from '../../../pipeline/exports/export-catalog.ts';
 import { decodeJsonlGz } from '../../../pipeline/exports/jsonl-gz.ts';
+import { encodePart } from '../../../pipeline/exports/part-writer.ts';
 import { makeRecord } from './canonical-fixtures.ts';
 
 const config = {
@@ -44,7 +45,7 @@ describe('exports encode and parse back', () => {
   for (const target of EXPORT_TARGETS) {
     it(`${target.export} as ${target.format} (${target.dir}) round-trips with its required fields`, async () => {
       const rows = exported.rows.get(target.export)!;
-      const bytes = target.encode(rows);
+      const bytes = await encodePart(target.encoder(), rows);
       let back: unknown[];
       if (target.format === 'parquet') {
         expect(Buffer.from(bytes.subarray(0, 4)).toString()).toBe('PAR1');
@@ -60,7 +61,7 @@ describe('exports encode and parse back', () => {
 
   it('verl parquet keeps prompt as a list of chat messages and reward_model as a struct (not JSON strings)', async () => {
     const target = EXPORT_TARGETS.find((t) => t.export === 'rl-verl' && t.format === 'parquet')!;
-    const file = target.encode(exported.rows.get('rl-verl')!).buffer as ArrayBuffer;
+    const file = (await encodePart(target.encoder(), exported.rows.get('rl-verl')!)).buffer as ArrayBuffer;
     const [row] = (await parquetReadObjects({ file })) as { prompt: unknown; reward_model: unknown }[];
     expect(row!.prompt).toEqual([{ role: 'system', content: 'You are a Lean 4 expert.' }, { role: 'user', content: records[0]!.prompt.user }]);
     expect(row!.reward_model).toEqual({ style: 'rule', ground_truth: 'p1' });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJsonlGz, encodeJsonlGz } from '../../../pipeline/exports/jsonl-gz.ts';
+import { decodeJsonlGz, JsonlGzPart } from '../../../pipeline/exports/jsonl-gz.ts';
 import { PartWriter } from '../../../pipeline/exports/part-writer.ts';
 
 describe('PartWriter byte bound', () => {
   it('cuts a part when its rows reach maxPartBytes, so memory is bounded in bytes, not only rows', async () => {
     const objects = new Map<string, Uint8Array>();
     const writer = new PartWriter<{ text: string }>({
-      keyPrefix: 'runs/r/records/part', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 10_000, maxPartBytes: 10_000,
+      keyPrefix: 'runs/r/records/part', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 10_000, maxPartBytes: 10_000,
       put: async (key, body) => (objects.set(key, body), { key, bytes: body.byteLength, sha256: '0'.repeat(64) }),
     });
     const rows = Array.from({ length: 10 }, (_, i) => ({ text: `${i}`.repeat(3000) }));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeJsonlGz, encodeJsonlGz } from '../../../pipeline/exports/jsonl-gz.ts';
+import { decodeJsonlGz, JsonlGzPart } from '../../../pipeline/exports/jsonl-gz.ts';
 import { PartWriter } from '../../../pipeline/exports/part-writer.ts';
 import type { PutResult } from '../../../pipeline/sinks/sink.ts';
 
@@ -25,7 +25,7 @@ const rows = Array.from({ length: 5 }, (_, i) => ({ i }));
 describe('PartWriter', () => {
   it('writes parts of at most rowsPerPart rows under deterministic -NNNNN-of-MMMMM keys, with sha256 and row counts', async () => {
     const sink = memoryPut();
-    const writer = new PartWriter({ keyPrefix: 'runs/r/sft/openai/train', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 2, totalRows: 5, put: sink.put });
+    const writer = new PartWriter({ keyPrefix: 'runs/r/sft/openai/train', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 2, totalRows: 5, put: sink.put });
     for (const row of rows) await writer.write(row);
     const parts = await writer.finish();
     expect(parts.map((p) => [p.key, p.rows])).toEqual([
@@ -40,7 +40,7 @@ describe('PartWriter', () => {
 
   it('writes the same bytes under the same keys on a rerun (a retry overwrites, never duplicates)', async () => {
     const run = async (): Promise<[string, string][]> => {
-      const writer = new PartWriter({ keyPrefix: 'x/train', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 3, put: memoryPut().put });
+      const writer = new PartWriter({ keyPrefix: 'x/train', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 3, put: memoryPut().put });
       for (const row of rows) await writer.write(row);
       return (await writer.finish()).map((p) => [p.key, p.sha256]);
     };
@@ -51,7 +51,7 @@ describe('PartWriter', () => {
 
   it('makes the producer wait for a full part to be durable (bounded memory)', async () => {
     const sink = memoryPut();
-    const writer = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 2, put: sink.put });
+    const writer = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 2, put: sink.put });
     await writer.write(rows[0]);
     expect(sink.events).toEqual([]);
     await writer.write(rows[1]);
@@ -59,11 +59,11 @@ describe('PartWriter', () => {
   });
 
   it('writes no part for no rows, and refuses a row count other than announced', async () => {
-    expect(await new PartWriter({ keyPrefix: 'k', extension: 'parquet', encode: encodeJsonlGz, rowsPerPart: 2, put: memoryPut().put }).finish()).toEqual([]);
-    const short = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 2, totalRows: 3, put: memoryPut().put });
+    expect(await new PartWriter({ keyPrefix: 'k', extension: 'parquet', encoder: () => new JsonlGzPart(), rowsPerPart: 2, put: memoryPut().put }).finish()).toEqual([]);
+    const short = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 2, totalRows: 3, put: memoryPut().put });
     await short.write(rows[0]);
     await expect(short.finish()).rejects.toThrow('Expected 3 rows for k, got 1');
-    const long = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encode: encodeJsonlGz, rowsPerPart: 2, totalRows: 1, put: memoryPut().put });
+    const long = new PartWriter({ keyPrefix: 'k', extension: 'jsonl.gz', encoder: () => new JsonlGzPart(), rowsPerPart: 2, totalRows: 1, put: memoryPut().put });
     await long.write(rows[0]);
     await expect(long.write(rows[1])).rejects.toThrow('Expected 1 rows for k, got more');
   });
