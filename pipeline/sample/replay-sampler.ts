@@ -1,82 +1,170 @@
-import { readFile } from 'node:fs/promises';
+import { close, open, read } from 'node:fs';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { ProoflineError } from '../errors.ts';
 import { hashRequest } from './request-hash.ts';
 import type { ReplaySamplerConfig, ReplaySource } from './sampler-config.ts';
 import type { Completion, PreparedRequest, SampleInput, Sampler } from './sampler.ts';
 
-interface RecordedCompletion {
-  text: string;
-  model: string;
-  /** `path:line`, so a record can be traced back to the recorded row. */
-  origin: string;
-}
+const openFile = promisify(open);
+const readAt = promisify(read);
+const closeFile = promisify(close);
+
+/** Bytes read from a source at a time while indexing it. */
+const INDEX_CHUNK = 1 << 20;
+
+/**
+ * Per recorded row, what `prepare` needs and where `send` finds the text: five numbers, so the
+ * index stays a few MB for 100,000 rows (the texts stay on disk until sampled).
+ */
+const SOURCE = 0;
+const OFFSET = 1;
+const LENGTH = 2;
+const LINE = 3;
+const MODEL = 4;
+const FIELDS = 5;
 
 /**
  * Recorded completions (e.g. datasets/attempts/) served as if a model answered: sample k of a
  * problem is the k-th row with that `problem_id`, over the sources in config order. No prompt is
  * sent, nothing is paid, nothing is cached; a missing (problem, k) is REPLAY_MISSING.
+ *
+ * Every row is validated when the sampler loads, but only an index is kept in memory (source,
+ * byte offset and length, line, model); `send` reads its row back from the file. Memory is then a
+ * few dozen bytes per recorded row, not the recorded texts. The sources must not change while the
+ * sampler is open.
  */
 export async function loadReplaySampler(config: ReplaySamplerConfig, options: { cwd: string }): Promise<Sampler> {
   if (config.sources.length === 0) {
     throw new ProoflineError('CONFIG_INVALID', '`sampler.replay.sources` is empty; expected at least one JSONL file of recorded completions');
   }
-  const byProblem = new Map<string, RecordedCompletion[]>();
-  for (const source of config.sources) {
-    for (const recorded of await readSource(source, options.cwd)) {
-      const list = byProblem.get(recorded.problemId) ?? [];
-      list.push(recorded);
-      byProblem.set(recorded.problemId, list);
+  const byProblem = new Map<string, number[]>();
+  const models: string[] = [];
+  const modelIndex = new Map<string, number>();
+  const files: number[] = [];
+  const closeAll = async (): Promise<void> => void (await Promise.all(files.splice(0).map((fd) => closeFile(fd))));
+  try {
+    for (const [sourceIndex, source] of config.sources.entries()) {
+      const fd = await openSource(source, options.cwd);
+      files.push(fd);
+      for await (const row of indexSource(fd, source)) {
+        let model = modelIndex.get(row.model);
+        if (model === undefined) {
+          model = models.push(row.model) - 1;
+          modelIndex.set(row.model, model);
+        }
+        let entries = byProblem.get(row.problemId);
+        if (entries === undefined) byProblem.set(row.problemId, (entries = []));
+        entries.push(sourceIndex, row.offset, row.length, row.line, model);
+      }
     }
+  } catch (error) {
+    await closeAll();
+    throw error;
   }
+  const entry = (problemId: string, sampleIndex: number): number[] | null => {
+    const entries = byProblem.get(problemId);
+    if (entries === undefined || (sampleIndex + 1) * FIELDS > entries.length) return null;
+    return entries.slice(sampleIndex * FIELDS, (sampleIndex + 1) * FIELDS);
+  };
   return {
     kind: 'replay',
     model: 'replay',
     isCacheable: false,
     prepare(input: SampleInput): PreparedRequest {
-      const recorded = byProblem.get(input.problem.id)?.[input.sampleIndex];
-      const body = { problem_id: input.problem.id, sample_index: input.sampleIndex, origin: recorded?.origin ?? null };
-      return { problemId: input.problem.id, sampleIndex: input.sampleIndex, hash: hashRequest({ kind: 'replay', model: recorded?.model ?? 'replay', sampleIndex: input.sampleIndex, body }), seed: null, reservedTokens: 0, body };
+      const recorded = entry(input.problem.id, input.sampleIndex);
+      const origin = recorded === null ? null : `${config.sources[recorded[SOURCE]!]!.path}:${recorded[LINE]}`;
+      const body = { problem_id: input.problem.id, sample_index: input.sampleIndex, origin };
+      return { problemId: input.problem.id, sampleIndex: input.sampleIndex, hash: hashRequest({ kind: 'replay', model: recorded === null ? 'replay' : models[recorded[MODEL]!]!, sampleIndex: input.sampleIndex, body }), seed: null, reservedTokens: 0, body };
     },
     async send(request: PreparedRequest): Promise<Completion> {
-      const recorded = byProblem.get(request.problemId);
-      const row = recorded?.[request.sampleIndex];
-      if (row === undefined) {
-        throw new ProoflineError('REPLAY_MISSING', `No recorded completion #${request.sampleIndex} for problem ${request.problemId}: the replay sources hold ${recorded?.length ?? 0} for it`, {
-          details: { problemId: request.problemId, sampleIndex: request.sampleIndex, recorded: recorded?.length ?? 0 },
+      const recorded = entry(request.problemId, request.sampleIndex);
+      if (recorded === null) {
+        const count = (byProblem.get(request.problemId)?.length ?? 0) / FIELDS;
+        throw new ProoflineError('REPLAY_MISSING', `No recorded completion #${request.sampleIndex} for problem ${request.problemId}: the replay sources hold ${count} for it`, {
+          details: { problemId: request.problemId, sampleIndex: request.sampleIndex, recorded: count },
         });
       }
-      return { text: row.text, reasoning: null, reasoningRedacted: false, stopReason: 'recorded', truncated: false, usage: { inputTokens: 0, outputTokens: 0 }, model: row.model, latencyMs: 0 };
+      const source = config.sources[recorded[SOURCE]!]!;
+      const fd = files[recorded[SOURCE]!];
+      if (fd === undefined) throw new ProoflineError('REPLAY_MISSING', `No recorded completion #${request.sampleIndex} for problem ${request.problemId}: the replay sampler is closed`);
+      const bytes = Buffer.allocUnsafe(recorded[LENGTH]!);
+      const { bytesRead } = await readAt(fd, bytes, 0, bytes.length, recorded[OFFSET]!);
+      const where = `${source.path}:${recorded[LINE]}`;
+      const value = bytesRead === bytes.length ? recordedText(bytes.toString('utf8'), source) : null;
+      if (value === null) throw new ProoflineError('INPUT_INVALID', `${where}: the replay source changed since it was loaded`);
+      const text = source.lean_file ? `\`\`\`lean4\n${value.trimEnd()}\n\`\`\`` : value;
+      return { text, reasoning: null, reasoningRedacted: false, stopReason: 'recorded', truncated: false, usage: { inputTokens: 0, outputTokens: 0 }, model: models[recorded[MODEL]!]!, latencyMs: 0 };
     },
-    async close() {},
+    close: closeAll,
   };
 }
 
-async function readSource(source: ReplaySource, cwd: string): Promise<Array<RecordedCompletion & { problemId: string }>> {
-  const path = resolve(cwd, source.path);
-  let text: string;
+async function openSource(source: ReplaySource, cwd: string): Promise<number> {
   try {
-    text = await readFile(path, 'utf8');
+    return await openFile(resolve(cwd, source.path), 'r');
   } catch (cause) {
     throw new ProoflineError('CONFIG_INVALID', `Cannot read replay source ${source.path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
   }
-  const rows: Array<RecordedCompletion & { problemId: string }> = [];
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    const where = `${source.path}:${index + 1}`;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line) as Record<string, unknown>;
-    } catch (cause) {
-      throw new ProoflineError('INPUT_INVALID', `${where}: expected a JSON object per line (${(cause as Error).message})`, { cause });
-    }
-    const problemId = row.problem_id;
-    const value = row[source.text_field];
-    if (typeof problemId !== 'string' || problemId === '') throw new ProoflineError('INPUT_INVALID', `${where}: expected a string \`problem_id\`, got ${JSON.stringify(problemId)}`);
-    if (typeof value !== 'string') throw new ProoflineError('INPUT_INVALID', `${where}: expected a string \`${source.text_field}\` (sampler.replay.sources[].text_field), got ${JSON.stringify(value ?? null)}`);
-    const completion = source.lean_file ? `\`\`\`lean4\n${value.trimEnd()}\n\`\`\`` : value;
-    rows.push({ problemId, text: completion, model: typeof row.model === 'string' ? row.model : 'replay', origin: where });
+}
+
+/** The text field of a row that validated at load, or null when the line no longer parses as one. */
+function recordedText(line: string, source: ReplaySource): string | null {
+  try {
+    const value = (JSON.parse(line) as Record<string, unknown>)[source.text_field];
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
   }
-  return rows;
+}
+
+interface IndexedRow {
+  problemId: string;
+  model: string;
+  offset: number;
+  length: number;
+  line: number;
+}
+
+/** Validates every row of a source, reading it a chunk at a time, and yields where each row is. */
+async function* indexSource(fd: number, source: ReplaySource): AsyncGenerator<IndexedRow> {
+  let carry = Buffer.alloc(0);
+  let carryOffset = 0; // file offset of carry[0]
+  let position = 0;
+  let line = 0;
+  const chunk = Buffer.allocUnsafe(INDEX_CHUNK);
+  for (;;) {
+    const { bytesRead } = await readAt(fd, chunk, 0, chunk.length, position);
+    const atEnd = bytesRead === 0;
+    position += bytesRead;
+    const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+    let start = 0;
+    for (let newline = data.indexOf(10); newline >= 0 || (atEnd && start < data.length); newline = data.indexOf(10, start)) {
+      const end = newline >= 0 ? newline : data.length;
+      line += 1;
+      const row = parseRow(data.toString('utf8', start, end), source, line);
+      if (row !== null) yield { ...row, offset: carryOffset + start, length: end - start, line };
+      start = end + 1;
+      if (newline < 0) break;
+    }
+    if (atEnd) return;
+    carry = Buffer.from(data.subarray(start)); // a copy: `chunk` is reused
+    carryOffset += start;
+  }
+}
+
+function parseRow(text: string, source: ReplaySource, line: number): { problemId: string; model: string } | null {
+  if (text.trim() === '') return null;
+  const where = `${source.path}:${line}`;
+  let row: Record<string, unknown>;
+  try {
+    row = JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ProoflineError('INPUT_INVALID', `${where}: expected a JSON object per line (${(cause as Error).message})`, { cause });
+  }
+  const problemId = row.problem_id;
+  const value = row[source.text_field];
+  if (typeof problemId !== 'string' || problemId === '') throw new ProoflineError('INPUT_INVALID', `${where}: expected a string \`problem_id\`, got ${JSON.stringify(problemId)}`);
+  if (typeof value !== 'string') throw new ProoflineError('INPUT_INVALID', `${where}: expected a string \`${source.text_field}\` (sampler.replay.sources[].text_field), got ${JSON.stringify(value ?? null)}`);
+  return { problemId, model: typeof row.model === 'string' ? row.model : 'replay' };
 }

@@ -1,13 +1,13 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { configHash, defaultRunId } from '../../pipeline/build/run-identity.ts';
 import { loadEvalIndex } from '../../pipeline/build/decontaminate.ts';
 import { finalizeRun, publishLatest } from '../../pipeline/build/finalize.ts';
 import { RunJournal } from '../../pipeline/build/journal.ts';
 import { validateProblems } from '../../pipeline/build/load-problems.ts';
 import { runLocalBuild } from '../../pipeline/build/local-run.ts';
-import { loadConfig } from '../../pipeline/config.ts';
+import { type Config, loadConfig } from '../../pipeline/config.ts';
 import { ProoflineError } from '../../pipeline/errors.ts';
 import { extractProof } from '../../pipeline/extract/extract-proof.ts';
 import { openProofChecker } from '../../pipeline/lean/open-checker.ts';
@@ -15,7 +15,7 @@ import { loadPolicy } from '../../pipeline/lean/policy.ts';
 import { policyDigest } from '../../pipeline/lean/policy-digest.ts';
 import { CHECKER_VERSION } from '../../pipeline/lean/proof-checker.ts';
 import { createSampler, remoteSection } from '../../pipeline/sample/create-sampler.ts';
-import { loadPromptTemplate } from '../../pipeline/sample/prompt.ts';
+import { loadPromptTemplate, type PromptTemplate } from '../../pipeline/sample/prompt.ts';
 import { createFileSampleCache } from '../../pipeline/sample/sample-cache.ts';
 import { SamplingStats } from '../../pipeline/sample/sampling-stats.ts';
 import { TokenRateLimiter } from '../../pipeline/sample/token-rate-limiter.ts';
@@ -115,45 +115,9 @@ export const runBuild: Command = async (context) => {
 
     const samplerConfig = config.sampler;
     const remote = remoteSection(samplerConfig);
-    const samplingStats = new SamplingStats();
-    const sampler = await createSampler(samplerConfig, { cwd: context.cwd, apiKey: readApiKey(samplerConfig, context.env) });
-    // The journal remembers every verdict of the run; the checker's in-memory cache only has to
-    // catch duplicates in flight and within a problem's samples, so it stays small in a build.
-    const leanConfig = { ...config.lean, cache: { ...config.lean.cache, max_entries: Math.min(config.lean.cache.max_entries, BUILD_VERDICT_CACHE_ENTRIES) } };
-    const { checker, toolchain } = await openProofChecker(leanConfig, { repoRoot: REPO_ROOT, logger });
-    // One toolchain per run: verdicts of two Lean versions must never share a manifest.
-    const toolchainId = `lean ${toolchain.leanVersion}, mathlib ${toolchain.mathlibRev ?? 'none'}`;
-    const journaledToolchain = journal.getMeta('toolchain');
-    if (journaledToolchain !== null && journaledToolchain !== toolchainId) {
-      await checker.close();
-      await sampler.close();
-      throw new ProoflineError('CONFIG_INVALID', `Run ${runId} was started with ${journaledToolchain}, this checker has ${toolchainId}; pass another --run-id for a run on this toolchain`);
-    }
-    journal.setMeta('toolchain', toolchainId);
-    const progress = createBuildProgress(context.stderr);
-    let result;
-    try {
-      result = await runLocalBuild({
-        journal,
-        n: samplerConfig.n,
-        sample: createSampleStage({
-          sampler, template, stats: samplingStats, extract: extractProof, timeoutMs: samplerConfig.timeout_ms,
-          cache: samplerConfig.cache.enabled ? createFileSampleCache(at(samplerConfig.cache.dir)) : null,
-          limiter: remote?.tokens_per_minute ? new TokenRateLimiter({ tokensPerWindow: remote.tokens_per_minute, windowMs: remote.rate_window_ms }) : null,
-          retry: { maxAttempts: samplerConfig.retry.max_attempts, baseDelayMs: samplerConfig.retry.base_delay_ms, maxDelayMs: samplerConfig.retry.max_delay_ms },
-        }),
-        check: createCheckStage(checker),
-        sampleConcurrency: remote?.max_concurrency ?? 8,
-        checkConcurrency: build.concurrency.check,
-        maxPendingChecks: build.concurrency.max_pending_checks,
-        signal: context.signal,
-        onEvent: (event) => progress.onEvent(event),
-      });
-    } finally {
-      progress.stop();
-      await checker.close();
-      await sampler.close();
-    }
+    // The sampler and the checker (with their in-memory state: recorded completions, verdict
+    // cache) live only inside runStages, so finalize does not keep them reachable.
+    const { result, toolchain, progress, samplingStats } = await runStages({ config, journal, runId, template, logger, context });
     if (result.fatalError !== null) throw result.fatalError;
     if (result.interrupted) {
       context.stderr.write(`proofline build: interrupted; progress is in ${journal.path}. Rerun the same command to continue.\n`);
@@ -188,6 +152,53 @@ export const runBuild: Command = async (context) => {
     await sink.close();
   }
 };
+
+/** Opens the sampler and the checker, runs the sample and check stages over the journal, closes both. */
+async function runStages(options: { config: Config; journal: RunJournal; runId: string; template: PromptTemplate; logger: Logger; context: Parameters<Command>[0] }) {
+  const { config, journal, runId, template, logger, context } = options;
+  const at = (path: string): string => resolve(context.cwd, path);
+  const samplerConfig = config.sampler;
+  const remote = remoteSection(samplerConfig);
+  const samplingStats = new SamplingStats();
+  const sampler = await createSampler(samplerConfig, { cwd: context.cwd, apiKey: readApiKey(samplerConfig, context.env) });
+  // The journal remembers every verdict of the run; the checker's in-memory cache only has to
+  // catch duplicates in flight and within a problem's samples, so it stays small in a build.
+  const leanConfig = { ...config.lean, cache: { ...config.lean.cache, max_entries: Math.min(config.lean.cache.max_entries, BUILD_VERDICT_CACHE_ENTRIES) } };
+  const { checker, toolchain } = await openProofChecker(leanConfig, { repoRoot: REPO_ROOT, logger });
+  // One toolchain per run: verdicts of two Lean versions must never share a manifest.
+  const toolchainId = `lean ${toolchain.leanVersion}, mathlib ${toolchain.mathlibRev ?? 'none'}`;
+  const journaledToolchain = journal.getMeta('toolchain');
+  if (journaledToolchain !== null && journaledToolchain !== toolchainId) {
+    await checker.close();
+    await sampler.close();
+    throw new ProoflineError('CONFIG_INVALID', `Run ${runId} was started with ${journaledToolchain}, this checker has ${toolchainId}; pass another --run-id for a run on this toolchain`);
+  }
+  journal.setMeta('toolchain', toolchainId);
+  const progress = createBuildProgress(context.stderr);
+  try {
+    const result = await runLocalBuild({
+      journal,
+      n: samplerConfig.n,
+      sample: createSampleStage({
+        sampler, template, stats: samplingStats, extract: extractProof, timeoutMs: samplerConfig.timeout_ms,
+        cache: samplerConfig.cache.enabled ? createFileSampleCache(at(samplerConfig.cache.dir)) : null,
+        limiter: remote?.tokens_per_minute ? new TokenRateLimiter({ tokensPerWindow: remote.tokens_per_minute, windowMs: remote.rate_window_ms }) : null,
+        retry: { maxAttempts: samplerConfig.retry.max_attempts, baseDelayMs: samplerConfig.retry.base_delay_ms, maxDelayMs: samplerConfig.retry.max_delay_ms },
+      }),
+      check: createCheckStage(checker),
+      sampleConcurrency: remote?.max_concurrency ?? 8,
+      checkConcurrency: config.build.concurrency.check,
+      maxPendingChecks: config.build.concurrency.max_pending_checks,
+      signal: context.signal,
+      onEvent: (event) => progress.onEvent(event),
+    });
+    return { result, toolchain: { leanVersion: toolchain.leanVersion, mathlibRev: toolchain.mathlibRev }, progress, samplingStats };
+  } finally {
+    progress.stop();
+    await checker.close();
+    await sampler.close();
+  }
+}
 
 /**
  * Validates the problem set into a fresh journal (or checks that a resumed run reads the same
