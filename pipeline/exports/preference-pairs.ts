@@ -12,7 +12,9 @@ export interface PreferencePair {
  * Pairs for one problem: the i-th verified candidate with the i-th failed one, both in
  * sample-index order (selectVerified / selectFailed), so each completion is in at most one pair
  * and the result is the same on every run; at most `max_per_problem` pairs. Failed = REJECTED by
- * the checker; a candidate whose check errored is never paired (it is not known to be wrong).
+ * the checker for what the proof is, not for the resources it used: a candidate whose check errored
+ * (not known to be wrong) or that was rejected for `timeout`, `memory_limit` or `crashes_lean`
+ * (RESOURCE_REJECTIONS: maybe right, only expensive) is never the rejected side.
  */
 export function pairCandidates(records: readonly CanonicalRecord[], options: ExportOptions): PreferencePair[] {
   const verified = selectVerified(records, { ...options, max_per_problem: null });

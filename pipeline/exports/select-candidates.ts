@@ -1,5 +1,6 @@
 import { ProoflineError } from '../errors.ts';
 import type { CanonicalRecord } from '../schemas/canonical-record.ts';
+import type { RejectionReason } from '../schemas/verdict.ts';
 
 /** Per-export options, as the build config's `exports.sft` / `exports.preference` declare them. */
 export interface ExportOptions {
@@ -21,13 +22,24 @@ export function selectVerified(records: readonly CanonicalRecord[], options: Exp
 }
 
 /**
+ * Rejections that say what the proof did to its RESOURCES, not that it is wrong: it ran out of
+ * time (`timeout`) or memory (`memory_limit`) under this run's budget, or killed Lean
+ * (`crashes_lean`). The same proof might check with a larger budget or on another toolchain, so
+ * it is never the "rejected" side of a preference pair: training against it would teach a model
+ * to avoid proofs that are merely expensive. (They stay in the canonical and reward records.)
+ */
+export const RESOURCE_REJECTIONS: ReadonlySet<RejectionReason> = new Set<RejectionReason>(['timeout', 'memory_limit', 'crashes_lean']);
+
+/**
  * Failed candidates usable as the rejected side of a preference pair, in sample-index order:
- * REJECTED by the checker (never an infrastructure error), not truncated, with a Lean file (so
- * both sides of a pair carry a proof attempt in the same shape), not held out; deduplicated when
- * asked. Not capped: pairing caps.
+ * REJECTED by the checker (never an infrastructure error) for a reason about the proof itself
+ * (never a resource verdict, RESOURCE_REJECTIONS), not truncated, with a Lean file (so both sides
+ * of a pair carry a proof attempt in the same shape), not held out; deduplicated when asked. Not
+ * capped: pairing caps.
  */
 export function selectFailed(records: readonly CanonicalRecord[], options: ExportOptions): CanonicalRecord[] {
-  const failed = inOrder(records).filter((r) => r.verdict?.kind === 'rejected' && !r.completion.truncated && r.lean_file !== null && r.held_out === null);
+  const failed = inOrder(records).filter((r) =>
+    r.verdict?.kind === 'rejected' && (r.verdict.reason === null || !RESOURCE_REJECTIONS.has(r.verdict.reason)) && !r.completion.truncated && r.lean_file !== null && r.held_out === null);
   return options.dedup_identical_proofs ? dedupByProof(failed) : failed;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pairCandidates, toNovaPreferenceRow, toOpenAiPreferenceRow, toTrlPreferenceRow } from '../../../pipeline/exports/preference-pairs.ts';
+import { RESOURCE_REJECTIONS } from '../../../pipeline/exports/select-candidates.ts';
 import { rlProblem, toBedrockRftRow, toOpenRlhfRow, toVerlRow } from '../../../pipeline/exports/rl-prompts.ts';
 import { makeRecord, STATEMENT } from './canonical-fixtures.ts';
 
@@ -21,6 +22,21 @@ describe('pairCandidates', () => {
     expect(pairs).toEqual([[2, 1], [5, 4]]);
     const onlyErrors = [records[0]!, records[2]!];
     expect(pairCandidates(onlyErrors, options)).toEqual([]);
+  });
+
+  it('never takes a resource verdict (timeout, memory_limit, crashes_lean) as the rejected side: only proofs rejected for what they are', () => {
+    const resourceFirst = [
+      makeRecord({ index: 0, outcome: { rejected: 'timeout' } }),
+      makeRecord({ index: 1, outcome: { rejected: 'memory_limit' } }),
+      makeRecord({ index: 2, outcome: { rejected: 'crashes_lean' } }),
+      makeRecord({ index: 3, outcome: { accepted: true } }),
+      makeRecord({ index: 4, outcome: { accepted: true } }),
+      makeRecord({ index: 5, outcome: { rejected: 'statement_mismatch' } }),
+      makeRecord({ index: 6, outcome: { accepted: true } }),
+    ];
+    expect(pairCandidates(resourceFirst, options).map((p) => [p.chosen.sample_index, p.rejected.sample_index])).toEqual([[3, 5]]);
+    expect(pairCandidates(resourceFirst.filter((r) => r.sample_index !== 5), options)).toEqual([]);
+    expect([...RESOURCE_REJECTIONS].sort()).toEqual(['crashes_lean', 'memory_limit', 'timeout']);
   });
 
   it('caps pairs per problem and is the same whatever order records come in', () => {
