@@ -8,7 +8,7 @@ import { unauthenticatedClientId } from '../pipeline/serve/request-options.ts';
 import type { CheckerRewardService } from '../pipeline/serve/reward-service.ts';
 import type { ServeConfig } from '../pipeline/serve/serve-config.ts';
 import { ServeError } from '../pipeline/serve/serve-error.ts';
-import { assertItemCount, verifyRoutes } from '../pipeline/serve/verify-route.ts';
+import { assertItemCount, VERIFY_AJV_OPTIONS, verifyRoutes } from '../pipeline/serve/verify-route.ts';
 import type { RewardService } from '../pipeline/serve/reward-contract.ts';
 
 export interface RewardAppDeps {
@@ -40,6 +40,8 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
     // errors are logged by the error handler, every request only at debug (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // /v1/verify's compiled body check relies on these (no coercion, no defaults, no removed properties).
+    ajv: { customOptions: { ...VERIFY_AJV_OPTIONS } },
   });
   const matchToken = (deps.tokens ?? []).length > 0 ? createTokenMatcher(deps.tokens ?? []) : null;
   const retryAfterS = (): number => service.scheduler.retryAfterS();

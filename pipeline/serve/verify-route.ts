@@ -69,15 +69,83 @@ export function assertSomethingChecked(results: readonly ItemResult[], body: Rec
   }
 }
 
+/**
+ * ajv options the app must give fastify for the compiled body check below to accept only what
+ * `VerifyBodySchema` accepts: no type coercion ("5" is not 5, ["x"] is not "x"), and no defaults
+ * or removed properties (the body is never changed).
+ */
+export const VERIFY_AJV_OPTIONS = { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false } as const;
+
+const text = { type: 'string' } as const;
+
+/**
+ * `VerifyBodySchema` as JSON Schema, for fastify's compiled (ajv) validator: the check every
+ * request pays, in well under a microsecond per item. It is at least as strict as the zod schema
+ * (a test holds them to it on valid and invalid bodies): what it accepts, zod accepts with the same
+ * values. Whatever it refuses (nulls for absent fields, and every bad body) goes through zod, which
+ * either accepts it or names the bad field in the 400, as before.
+ */
+export function verifyBodyJsonSchema(maxItems: number): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        minItems: 1,
+        // More items than the limit: refused here, so the handler answers 413 without checking them all.
+        maxItems,
+        items: {
+          type: 'object',
+          properties: {
+            // Lengths in code points (a surrogate pair is one), as zod counts them.
+            id: { anyOf: [{ type: 'string', minLength: 1, maxLength: 256 }, { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }] },
+            problem_id: { type: 'string', minLength: 1, maxLength: 512 },
+            header: text,
+            formal_statement: text,
+            completion: text,
+            proof: text,
+          },
+          allOf: [
+            { oneOf: [{ required: ['problem_id'] }, { required: ['formal_statement'] }] },
+            { oneOf: [{ required: ['completion'] }, { required: ['proof'] }] },
+            { if: { required: ['problem_id'] }, then: { not: { required: ['header'] } } },
+          ],
+        },
+      },
+      timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: Number.MAX_VALUE },
+      reward: { type: 'object', properties: { require_format: { type: 'boolean' }, format: { const: 'think_then_lean4' } } },
+    },
+  };
+}
+
+export type VerifyBody = z.infer<typeof VerifyBodySchema>;
+
+/** The service's items from a checked body (the same for both checks): the id is the position when absent. */
+export function verifyItemsOf(body: VerifyBody): VerifyItem[] {
+  return body.items.map((item, index) => ({
+    id: item.id === undefined ? String(index) : String(item.id),
+    problem_id: item.problem_id ?? undefined,
+    header: item.header ?? undefined,
+    formal_statement: item.formal_statement ?? undefined,
+    completion: item.completion ?? undefined,
+    proof: item.proof ?? undefined,
+  }));
+}
+
 /** `POST /v1/verify`: the native API. */
 export async function verifyRoutes(app: FastifyInstance, deps: { service: RewardService; config: ServeConfig; retryAfterS: () => number }): Promise<void> {
-  app.post('/v1/verify', async (request) => {
-    const raw = request.body as { items?: unknown } | null;
-    if (raw !== null && typeof raw === 'object' && Array.isArray(raw.items)) assertItemCount(raw.items.length, deps.config, 'items');
-    const body = parseBody(VerifyBodySchema, raw);
-    const items: VerifyItem[] = body.items.map((item, index) => ({ ...item, id: item.id === undefined ? String(index) : String(item.id) }));
+  app.post('/v1/verify', { schema: { body: verifyBodyJsonSchema(deps.config.limits.max_items) }, attachValidation: true }, async (request) => {
+    let body: VerifyBody;
+    if (request.validationError === undefined) {
+      body = request.body as VerifyBody;
+    } else {
+      const raw = request.body as { items?: unknown } | null;
+      if (raw !== null && typeof raw === 'object' && Array.isArray(raw.items)) assertItemCount(raw.items.length, deps.config, 'items');
+      body = parseBody(VerifyBodySchema, raw);
+    }
     const options = verifyOptionsFor(request, deps.config, body.timeout_s, body.reward?.require_format ?? (body.reward?.format === undefined ? undefined : true));
-    const results = await deps.service.verify(items, options);
+    const results = await deps.service.verify(verifyItemsOf(body), options);
     const response = { results, verifier: deps.service.versions };
     assertSomethingChecked(results, response, deps.retryAfterS());
     return response;
