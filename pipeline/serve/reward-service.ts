@@ -96,7 +96,8 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
    * checker's extraction. Errors are never remembered. LRU-bounded by lean.cache.max_entries.
    */
   const remembered = new Map<string, Remembered>();
-  const keyPrefix = `${deps.verdictContext.length}:${deps.verdictContext}`;
+  // The context's own digest (43 characters), so every key hashes a short fixed prefix instead of the whole context.
+  const keyPrefix = `${hash('sha256', deps.verdictContext, 'base64url')}:`;
   /** Items waiting for a check (new or joined), over all clients and per client: bounded like the queue. */
   let waitingItems = 0;
   const waitingPerClient = new Map<string, number>();
