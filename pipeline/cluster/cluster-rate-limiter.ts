@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { ProoflineError } from '../errors.ts';
 import { sleepMs } from '../sample/retry.ts';
 import type { TokenReservation } from '../sample/token-rate-limiter.ts';
@@ -76,14 +77,14 @@ export class ClusterRateLimiter {
   readonly #keys: { entries: string; units: string };
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(redis: Redis, options: ClusterRateLimiterOptions) {
+  constructor(redis: RedisClient, options: ClusterRateLimiterOptions) {
     if (!(Number.isInteger(options.unitsPerWindow) && options.unitsPerWindow > 0)) throw new TypeError(`Expected unitsPerWindow to be a positive integer, got ${options.unitsPerWindow}`);
     if (!(Number.isInteger(options.windowMs) && options.windowMs > 0)) throw new TypeError(`Expected windowMs to be a positive integer, got ${options.windowMs}`);
     this.unitsPerWindow = options.unitsPerWindow;
     this.windowMs = options.windowMs;
     this.marginMs = Math.round(options.marginMs ?? Math.max(250, options.windowMs * 0.02));
     if (!(this.marginMs >= 0)) throw new TypeError(`Expected marginMs >= 0, got ${options.marginMs}`);
-    this.#redis = redis;
+    this.#redis = redis as Redis; // a Cluster client has the same commands
     this.#keys = limiterKeys(options.name, options.namespace ?? DEFAULT_NAMESPACE);
   }
 

@@ -1,5 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ProoflineError } from '../errors.ts';
+
+/** A standalone client or a Redis Cluster client (ElastiCache cluster mode): the same commands. */
+export type RedisClient = Redis | Cluster;
 
 /** Where the cluster's Redis is: parsed from `redis://` (or `rediss://` for TLS, e.g. ElastiCache in-transit encryption). */
 export interface RedisEndpoint {
@@ -104,4 +107,30 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then((value) => (clearTimeout(timer), resolve(value)), (error: unknown) => (clearTimeout(timer), reject(error as Error)));
   });
+}
+
+/**
+ * A connected Redis Cluster client (ElastiCache / Valkey in cluster mode), seeded from one node or
+ * the configuration endpoint in `url`; it discovers the other nodes itself. Every key a script
+ * touches must share a slot, which the hash-tagged names of queue-names.ts guarantee. With TLS the
+ * nodes' addresses are used as announced (ElastiCache's certificates name the endpoint, not IPs).
+ */
+export async function connectRedisCluster(url: string, role: RedisRole, options: { connectionName?: string; connectTimeoutMs?: number } = {}): Promise<Cluster> {
+  const endpoint = parseRedisUrl(url);
+  if (endpoint.db !== 0) throw new ProoflineError('CONFIG_INVALID', `--redis: expected database 0 for a Redis Cluster (it has no other), got ${endpoint.db} in ${redactRedisUrl(url)}`);
+  const { host, port, lazyConnect: _lazy, ...redisOptions } = redisClientOptions(endpoint, role, options.connectionName);
+  const cluster = new Cluster([{ host: host!, port: port! }], {
+    lazyConnect: true,
+    redisOptions: { ...redisOptions, connectTimeout: options.connectTimeoutMs ?? 5_000 },
+    ...(endpoint.tls ? { dnsLookup: (address: string, callback: (error: Error | null, address: string) => void) => callback(null, address) } : {}),
+    ...(role === 'command' ? { maxRedirections: 16, retryDelayOnFailover: 200 } : {}),
+  });
+  cluster.on('error', () => {});
+  try {
+    await withTimeout(cluster.connect(), options.connectTimeoutMs ?? 5_000);
+  } catch (cause) {
+    cluster.disconnect();
+    throw new ProoflineError('CONFIG_INVALID', `Cannot connect to the Redis Cluster at ${redactRedisUrl(url)}: ${(cause as Error).message}; is it running, reachable, and in cluster mode?`, { cause, details: { redis: redactRedisUrl(url), role } });
+  }
+  return cluster;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { sleepMs } from '../sample/retry.ts';
 
 /** Deletes the lock only if it is still ours (a lock that expired and was taken over is left alone). */
@@ -29,7 +30,8 @@ export type LockedCacheResult<T> = { value: T; source: 'cache' | 'computed' };
  * the lock and computes itself. When the holder dies, its lock expires after `lockTtlMs` and a
  * waiter takes over. Redis errors are thrown as they come; callers wrap them with their code.
  */
-export async function getOrComputeLocked<T>(redis: Redis, keys: { value: string; lock: string }, compute: () => Promise<T>, options: LockedCacheOptions<T>, onStoreError?: (error: unknown) => void): Promise<LockedCacheResult<T>> {
+export async function getOrComputeLocked<T>(client: RedisClient, keys: { value: string; lock: string }, compute: () => Promise<T>, options: LockedCacheOptions<T>, onStoreError?: (error: unknown) => void): Promise<LockedCacheResult<T>> {
+  const redis = client as Redis; // a Cluster client has the same commands
   let pollMs = options.pollMs;
   for (;;) {
     const stored = await redis.get(keys.value);

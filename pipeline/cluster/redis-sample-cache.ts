@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
 import type { SampleCache } from '../sample/sample-cache.ts';
@@ -45,7 +46,8 @@ export interface SharedSampleCache extends SampleCache {
  * SAMPLE_CACHE_FAILED, retryable here (a Redis blip fails the job, which is retried), unlike the
  * file cache's unwritable directory.
  */
-export function createRedisSampleCache(redis: Redis, options: RedisSampleCacheOptions = {}): SharedSampleCache {
+export function createRedisSampleCache(client: RedisClient, options: RedisSampleCacheOptions = {}): SharedSampleCache {
+  const redis = client as Redis; // a Cluster client has the same commands
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const ttlMs = options.ttlMs === undefined ? 30 * 24 * 3600_000 : options.ttlMs;
   const keysOf = (hash: string) => {

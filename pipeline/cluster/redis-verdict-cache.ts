@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import { ProoflineError } from '../errors.ts';
 import { VerdictCache } from '../lean/verdict-cache.ts';
 import { type Verdict, VerdictSchema } from '../schemas/verdict.ts';
@@ -31,8 +32,8 @@ export class RedisVerdictCache {
   readonly #options: { ttlMs: number | null; lockTtlMs: number; pollMs: number };
   readonly #inFlight = new Map<string, Promise<Verdict>>();
 
-  constructor(redis: Redis, options: RedisVerdictCacheOptions = {}) {
-    this.#redis = redis;
+  constructor(redis: RedisClient, options: RedisVerdictCacheOptions = {}) {
+    this.#redis = redis as Redis; // a Cluster client has the same commands
     this.#namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.#options = { ttlMs: options.ttlMs === undefined ? 30 * 24 * 3600_000 : options.ttlMs, lockTtlMs: options.lockTtlMs ?? 120_000, pollMs: options.pollMs ?? 50 };
   }
