@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseRedisUrl, redactRedisUrl, redisClientOptions } from '../../../pipeline/cluster/redis-connection.ts';
+import { connectRedisCluster, parseRedisUrl, redactRedisUrl, redisClientOptions } from '../../../pipeline/cluster/redis-connection.ts';
 import { isProoflineError } from '../../../pipeline/errors.ts';
 
 describe('parseRedisUrl', () => {
@@ -56,5 +56,13 @@ describe('redisClientOptions', () => {
 
   test('no TLS options for redis://', () => {
     expect(redisClientOptions(parseRedisUrl('redis://h'), 'queue')).not.toHaveProperty('tls');
+  });
+});
+
+describe('connectRedisCluster', () => {
+  test('refuses a database other than 0 before connecting (a Redis Cluster has only db 0)', async () => {
+    const error = await connectRedisCluster('redis://:pw@cache.internal:6379/2', 'queue').catch((caught: unknown) => caught);
+    expect(isProoflineError(error, 'CONFIG_INVALID')).toBe(true);
+    expect((error as Error).message).toBe('--redis: expected database 0 for a Redis Cluster (it has no other), got 2 in redis://:***@cache.internal:6379/2');
   });
 });
