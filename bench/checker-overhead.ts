@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,8 +68,154 @@ async function proofline(candidates: BenchCandidate[], dir: string, sandbox: 'bw
   return elapsed;
 }
 
-/** `npm run bench -- checker-overhead [--candidates 1000] [--repeats 3]` */
+/** One `proofline check` run of a checkout: wall, and CPU of the proofline process and of its descendants. */
+interface CliRun {
+  wallS: number;
+  exitCode: number | null;
+  /** User + system CPU of the proofline process (sampled until just before it exits). */
+  checkerCpuS: number;
+  /** User + system CPU of every descendant (the sandboxed double REPLs, probes), each sampled until its exit. */
+  descendantsCpuS: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+const CLOCK_TICKS = 100;
+
+/** utime + stime (ticks) and parent of every process, keyed by pid and start time (a pid can be reused). */
+function processTable(): Map<string, { pid: number; ppid: number; ticks: number }> {
+  const table = new Map<string, { pid: number; ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/u.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(`${entry}@${fields[19]}`, { pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return table;
+}
+
+const loadAverage = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+/**
+ * `node TREE/bin/proofline.js check --input … --out … --config …` with the tree's own Node and
+ * double, sampling /proc every 50 ms: the proofline process's CPU and each descendant's (the
+ * sandboxed REPLs are SIGKILLed at close, so GNU time, which counts only reaped children, misses them).
+ */
+async function runCheckCli(tree: string, config: string, input: string, work: string): Promise<CliRun> {
+  const out = join(work, 'verdicts.jsonl');
+  await rm(out, { force: true });
+  const node = join(tree, 'node_modules', 'node', 'bin', 'node');
+  const loadBefore = loadAverage();
+  const started = performance.now();
+  const child = spawn(node, [join(tree, 'bin', 'proofline.js'), 'check', '--input', input, '--out', out, '--config', config], {
+    cwd: work,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PATH: `${join(tree, 'node_modules', 'node', 'bin')}:${process.env.PATH ?? ''}` },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const root = child.pid!;
+  const seen = new Map<string, { pid: number; ticks: number }>();
+  const sample = (): void => {
+    const table = processTable();
+    const byPid = new Map([...table.values()].map((p) => [p.pid, p]));
+    for (const [key, p] of table) {
+      let inTree = p.pid === root;
+      for (let up = p.ppid; !inTree && up > 1; up = byPid.get(up)?.ppid ?? 0) inTree = up === root;
+      if (inTree) seen.set(key, { pid: p.pid, ticks: Math.max(p.ticks, seen.get(key)?.ticks ?? 0) });
+    }
+  };
+  const timer = setInterval(sample, 50);
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  clearInterval(timer);
+  const wallS = (performance.now() - started) / 1000;
+  if (exitCode !== 0) throw new Error(`proofline check in ${tree} exited ${exitCode}: ${stderr.slice(-2000)}`);
+  let checkerTicks = 0;
+  let descendantTicks = 0;
+  for (const { pid, ticks } of seen.values()) {
+    if (pid === root) checkerTicks += ticks;
+    else descendantTicks += ticks;
+  }
+  return { wallS, exitCode, checkerCpuS: checkerTicks / CLOCK_TICKS, descendantsCpuS: descendantTicks / CLOCK_TICKS, loadBefore, loadAfter: loadAverage() };
+}
+
+/**
+ * `npm run bench -- checker-overhead --cli --baseline-tree DIR [--repeats 3]`: the CPU that
+ * `proofline check` spends per candidate on build-throughput's real-attempt mix (replay inputs, the
+ * recorded-Lean double, bwrap, cache on, L3 off), this checkout against another checkout of the
+ * repo (`git worktree add DIR <commit> && (cd DIR && npm ci)`), runs alternated so both see the
+ * same machine load.
+ */
+async function runCli(args: string[]): Promise<void> {
+  const { describeMachine, summarize, ratios, writeBenchReport } = await import('./bench-report.ts');
+  const { prepareRealMix, writeInputs } = await import('./build-throughput.ts');
+  const baselineTree = args.includes('--baseline-tree') ? args[args.indexOf('--baseline-tree') + 1] : undefined;
+  if (baselineTree === undefined) throw new Error('expected --baseline-tree DIR (another checkout of proofline, with npm ci run in it)');
+  const repeats = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : 3;
+  const work = await mkdtemp(join(tmpdir(), 'proofline-check-cli-'));
+  const recordings = join(work, 'recordings');
+  await mkdir(recordings, { recursive: true });
+  const set = await prepareRealMix(recordings, { n: 4 });
+  const inputs = await writeInputs(join(work, 'inputs'), set, { recordingsDir: recordings, n: 4, confirm: false, cache: true, maxChecksPerProcess: 100_000, sandbox: 'bwrap' });
+  // Each checkout runs with its own double (lean.home), on the same recordings and inputs.
+  const configFor = async (tree: string, name: string): Promise<string> => {
+    const config = JSON.parse(await readFile(inputs.config, 'utf8')) as { lean: { home: string } };
+    config.lean.home = join(tree, 'test', 'fixtures', 'recorded-lean');
+    const path = join(work, `${name}.config.yaml`);
+    await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
+    return path;
+  };
+  const sides = [
+    { name: 'baseline', tree: baselineTree, config: await configFor(baselineTree, 'baseline'), runs: [] as CliRun[] },
+    { name: 'proofline', tree: REPO_ROOT, config: await configFor(REPO_ROOT, 'proofline'), runs: [] as CliRun[] },
+  ];
+  const startedAt = new Date().toISOString();
+  for (let r = 0; r < repeats; r += 1) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const sideWork = join(work, side.name);
+      await mkdir(sideWork, { recursive: true });
+      const result = await runCheckCli(side.tree, side.config, inputs.candidates, sideWork);
+      side.runs.push(result);
+      process.stderr.write(`repeat ${r + 1} ${side.name}: wall ${result.wallS.toFixed(2)} s, proofline CPU ${result.checkerCpuS.toFixed(2)} s, descendants ${result.descendantsCpuS.toFixed(2)} s, load ${result.loadBefore} -> ${result.loadAfter}\n`);
+    }
+  }
+  const figures = (runs: CliRun[]) => ({
+    candidates_per_s: summarize(runs.map((run) => inputs.candidateCount / run.wallS), 'candidates/s', true),
+    checker_cpu_ms_per_candidate: summarize(runs.map((run) => (run.checkerCpuS * 1000) / inputs.candidateCount), 'ms', false),
+    tree_cpu_ms_per_candidate: summarize(runs.map((run) => ((run.checkerCpuS + run.descendantsCpuS) * 1000) / inputs.candidateCount), 'ms', false),
+  });
+  const baseline = { label: `proofline check of the baseline checkout (${baselineTree})`, figures: figures(sides[0]!.runs) };
+  const side = { label: 'proofline check of this checkout', figures: figures(sides[1]!.runs) };
+  const report = {
+    name: 'checker-overhead-cli',
+    description: `\`proofline check\` end to end on build-throughput's real-attempt mix (${inputs.candidateCount} candidates, replay inputs, recorded-Lean double with zero simulated cost, bwrap, pool 2 + 1 spare, cache on, L3 off): wall throughput and CPU per candidate of the proofline process and of the whole tree (its descendants sampled from /proc every 50 ms, a lower bound), against a baseline checkout, runs alternated.`,
+    command: `npm run bench -- checker-overhead --cli --baseline-tree ${baselineTree} --repeats ${repeats}`,
+    parameters: { candidates: inputs.candidateCount, repeats, pool_size: 2, warm_spares: 1, baseline_tree: baselineTree },
+    machine: describeMachine(),
+    started_at: startedAt,
+    baseline,
+    proofline: side,
+    ratio: ratios(baseline, side),
+    notes: [
+      `Load average (1 min) before -> after each run: baseline ${sides[0]!.runs.map((run) => `${run.loadBefore}->${run.loadAfter}`).join(', ')}; this checkout ${sides[1]!.runs.map((run) => `${run.loadBefore}->${run.loadAfter}`).join(', ')}. The machine is shared: compare the two sides of one report, not reports.`,
+      'Target (issue #7): >= 2,000 candidates/s end to end with the replay sampler and the double at zero cost.',
+    ],
+    details: { runs: Object.fromEntries(sides.map((s) => [s.name, s.runs])) },
+  };
+  const paths = await writeBenchReport(join(REPO_ROOT, 'bench', 'results'), report);
+  process.stderr.write(`wrote ${paths.json}\n`);
+  await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * `npm run bench -- checker-overhead [--candidates 1000] [--repeats 3]`, or with `--cli`: see runCli.
+ */
 export async function run(args: string[]): Promise<void> {
+  if (args.includes('--cli')) return runCli(args);
   const { describeMachine, summarize, ratios, writeBenchReport } = await import('./bench-report.ts');
   const flag = (name: string, fallback: number): number => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
   const count = flag('candidates', 1000);
