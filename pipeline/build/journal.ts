@@ -70,14 +70,21 @@ export class RunJournal {
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
         PRAGMA busy_timeout = 5000;
+        PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES};
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS problems (
           seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, line INTEGER NOT NULL, json TEXT NOT NULL);
+        -- outcome / outcome_kind: where journals before format 2 kept the outcome (moved to outcomes on open).
         CREATE TABLE IF NOT EXISTS candidates (
           problem_seq INTEGER NOT NULL, sample_index INTEGER NOT NULL,
           completion TEXT NOT NULL, outcome TEXT, outcome_kind TEXT,
           PRIMARY KEY (problem_seq, sample_index)) WITHOUT ROWID;
+        -- Outcomes apart from their (large) completions: journaling a verdict does not rewrite the completion's row.
+        CREATE TABLE IF NOT EXISTS outcomes (
+          problem_seq INTEGER NOT NULL, sample_index INTEGER NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL,
+          PRIMARY KEY (problem_seq, sample_index)) WITHOUT ROWID;
       `);
+      upgradeJournal(db);
     } catch (cause) {
       lock?.close();
       throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot open the run journal ${path}: ${(cause as Error).message}`, { cause });
@@ -137,16 +144,18 @@ export class RunJournal {
   /** Journals a completion (replacing an earlier one and its outcome); resolves once committed. */
   recordCompletion(problemSeq: number, sampleIndex: number, completion: unknown): Promise<void> {
     return this.#write(() => {
-      this.#statement('INSERT INTO candidates (problem_seq, sample_index, completion) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET completion = excluded.completion, outcome = NULL, outcome_kind = NULL')
+      this.#statement('INSERT INTO candidates (problem_seq, sample_index, completion) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET completion = excluded.completion')
         .run(problemSeq, sampleIndex, JSON.stringify(completion));
+      this.#statement('DELETE FROM outcomes WHERE problem_seq = ? AND sample_index = ?').run(problemSeq, sampleIndex);
     });
   }
 
   /** Journals a check outcome for a journaled completion; resolves once committed. */
   recordOutcome(problemSeq: number, sampleIndex: number, outcome: CheckOutcomeRow): Promise<void> {
     return this.#write(() => {
-      const result = this.#statement('UPDATE candidates SET outcome = ?, outcome_kind = ? WHERE problem_seq = ? AND sample_index = ?')
-        .run(JSON.stringify(outcome), outcome.kind, problemSeq, sampleIndex);
+      // Inserted only where the completion is journaled (no row otherwise: changes = 0).
+      const result = this.#statement('INSERT INTO outcomes (problem_seq, sample_index, kind, outcome) SELECT problem_seq, sample_index, ?, ? FROM candidates WHERE problem_seq = ? AND sample_index = ? ON CONFLICT DO UPDATE SET kind = excluded.kind, outcome = excluded.outcome')
+        .run(outcome.kind, JSON.stringify(outcome), problemSeq, sampleIndex);
       if (result.changes !== 1) throw new ProoflineError('CHECKER_INTERNAL', `Journal has no completion for problem #${problemSeq} sample ${sampleIndex} to attach a check outcome to`);
     });
   }
@@ -199,7 +208,7 @@ export class RunJournal {
 
   /** The journaled candidates of one problem, by sample index (completions and outcomes parsed). */
   candidatesOf(problemSeq: number): Map<number, { completion: unknown; outcome: CheckOutcomeRow | null }> {
-    const rows = this.#statement('SELECT sample_index, completion, outcome FROM candidates WHERE problem_seq = ? ORDER BY sample_index').all(problemSeq) as {
+    const rows = this.#statement('SELECT c.sample_index, c.completion, o.outcome FROM candidates c LEFT JOIN outcomes o USING (problem_seq, sample_index) WHERE c.problem_seq = ? ORDER BY c.sample_index').all(problemSeq) as {
       sample_index: number; completion: string; outcome: string | null;
     }[];
     return new Map(rows.map((row) => [row.sample_index, { completion: JSON.parse(row.completion) as unknown, outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as CheckOutcomeRow) }]));
@@ -211,7 +220,7 @@ export class RunJournal {
    * infrastructure error, which is never final). Sample indexes without an entry are to sample.
    */
   resumeStateOf(problemSeq: number): Map<number, ResumeState> {
-    const rows = this.#statement("SELECT sample_index, CASE WHEN outcome_kind = 'verdict' THEN NULL ELSE completion END AS completion FROM candidates WHERE problem_seq = ?").all(problemSeq) as {
+    const rows = this.#statement("SELECT c.sample_index, CASE WHEN o.kind = 'verdict' THEN NULL ELSE c.completion END AS completion FROM candidates c LEFT JOIN outcomes o USING (problem_seq, sample_index) WHERE c.problem_seq = ?").all(problemSeq) as {
       sample_index: number; completion: string | null;
     }[];
     return new Map(rows.map((row) => [row.sample_index, row.completion === null ? { done: true } : { done: false, completion: JSON.parse(row.completion) as unknown }]));
@@ -219,7 +228,7 @@ export class RunJournal {
 
   /** Counts by outcome kind (`verdict`, `error`, `pending` = sampled, not yet checked). */
   counts(): { candidates: number; verdict: number; error: number; pending: number } {
-    const rows = this.#statement('SELECT COALESCE(outcome_kind, \'pending\') AS kind, COUNT(*) AS n FROM candidates GROUP BY 1').all() as { kind: string; n: number }[];
+    const rows = this.#statement("SELECT COALESCE(o.kind, 'pending') AS kind, COUNT(*) AS n FROM candidates c LEFT JOIN outcomes o USING (problem_seq, sample_index) GROUP BY 1").all() as { kind: string; n: number }[];
     const byKind = Object.fromEntries(rows.map((row) => [row.kind, row.n]));
     const verdict = byKind.verdict ?? 0;
     const error = byKind.error ?? 0;
@@ -238,6 +247,27 @@ export class RunJournal {
     }
     if (failure !== null) throw failure;
   }
+}
+
+/** WAL pages between checkpoints (SQLite's default is 1,000): fewer, larger checkpoints (~32 MiB of WAL). */
+const WAL_CHECKPOINT_PAGES = 8192;
+
+/**
+ * Journal format 2 keeps outcomes in their own table. A journal of an earlier format (an
+ * interrupted run resumed by this version) has them in `candidates`: they move over once, so its
+ * verdicts stay final and none is checked again.
+ */
+function upgradeJournal(db: DatabaseSync): void {
+  const format = db.prepare("SELECT value FROM meta WHERE key = 'journal_format'").get() as { value: string } | undefined;
+  if (format !== undefined) return;
+  db.exec(`
+    BEGIN;
+    INSERT OR IGNORE INTO outcomes (problem_seq, sample_index, kind, outcome)
+      SELECT problem_seq, sample_index, outcome_kind, outcome FROM candidates WHERE outcome IS NOT NULL;
+    UPDATE candidates SET outcome = NULL, outcome_kind = NULL WHERE outcome IS NOT NULL;
+    INSERT INTO meta (key, value) VALUES ('journal_format', '2');
+    COMMIT;
+  `);
 }
 
 /**

@@ -46,7 +46,7 @@ function lastProgress(stderr: string): { planned: number; alreadyDone: number; s
 function journaledOutcomes(path: string): Map<string, string> {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    const rows = db.prepare('SELECT problem_seq, sample_index, outcome FROM candidates WHERE outcome IS NOT NULL').all() as { problem_seq: number; sample_index: number; outcome: string }[];
+    const rows = db.prepare('SELECT problem_seq, sample_index, outcome FROM outcomes').all() as { problem_seq: number; sample_index: number; outcome: string }[];
     return new Map(rows.map((r) => [`${r.problem_seq}#${r.sample_index}`, r.outcome]));
   } finally {
     db.close();

@@ -196,7 +196,7 @@ export function journalCounts(path: string): { candidates: number; verdict: numb
   }
   try {
     db.exec('PRAGMA busy_timeout = 2000');
-    const rows = db.prepare("SELECT COALESCE(outcome_kind, 'pending') AS kind, COUNT(*) AS n FROM candidates GROUP BY 1").all() as { kind: string; n: number }[];
+    const rows = db.prepare("SELECT COALESCE(o.kind, 'pending') AS kind, COUNT(*) AS n FROM candidates c LEFT JOIN outcomes o USING (problem_seq, sample_index) GROUP BY 1").all() as { kind: string; n: number }[];
     const by = Object.fromEntries(rows.map((r) => [r.kind, r.n])) as Record<string, number>;
     const verdict = by.verdict ?? 0;
     const error = by.error ?? 0;

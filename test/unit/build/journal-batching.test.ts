@@ -20,7 +20,7 @@ afterEach(async () => {
 function committedOutcomes(path: string): { candidates: number; outcomes: number } {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    return db.prepare('SELECT COUNT(*) AS candidates, COUNT(outcome) AS outcomes FROM candidates').get() as { candidates: number; outcomes: number };
+    return db.prepare('SELECT (SELECT COUNT(*) FROM candidates) AS candidates, (SELECT COUNT(*) FROM outcomes) AS outcomes').get() as { candidates: number; outcomes: number };
   } finally {
     db.close();
   }
@@ -90,6 +90,42 @@ describe('RunJournal group commit', () => {
       [2, { done: false, completion: { text: 'unchecked' } }],
     ]);
     journal.close();
+  });
+});
+
+describe('RunJournal format', () => {
+  it('keeps outcomes apart from completions, and moves the outcomes of a journal of the earlier format over when it opens it', () => {
+    const path = join(dir, 'journal.sqlite');
+    // A journal as the earlier version left it: outcomes in the candidates table, no format in meta.
+    const old = new DatabaseSync(path);
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE problems (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, line INTEGER NOT NULL, json TEXT NOT NULL);
+      CREATE TABLE candidates (problem_seq INTEGER NOT NULL, sample_index INTEGER NOT NULL, completion TEXT NOT NULL, outcome TEXT, outcome_kind TEXT, PRIMARY KEY (problem_seq, sample_index)) WITHOUT ROWID;
+      INSERT INTO problems VALUES (0, 'p0', 1, '{"id":"p0"}');
+      INSERT INTO candidates VALUES (0, 0, '{"text":"a"}', '{"kind":"verdict","verdict":{"kind":"accepted"}}', 'verdict');
+      INSERT INTO candidates VALUES (0, 1, '{"text":"b"}', '{"kind":"error","error":{"code":"LEAN_CRASHED","message":"x","retryable":true}}', 'error');
+      INSERT INTO candidates VALUES (0, 2, '{"text":"c"}', NULL, NULL);
+    `);
+    old.close();
+    const journal = RunJournal.open(path);
+    expect(journal.counts()).toEqual({ candidates: 3, verdict: 1, error: 1, pending: 1 });
+    expect([...journal.resumeStateOf(0)].sort(([a], [b]) => a - b)).toEqual([
+      [0, { done: true }],
+      [1, { done: false, completion: { text: 'b' } }],
+      [2, { done: false, completion: { text: 'c' } }],
+    ]);
+    expect(journal.candidatesOf(0).get(0)).toEqual({ completion: { text: 'a' }, outcome: { kind: 'verdict', verdict: { kind: 'accepted' } } });
+    // A completion journaled again (resampled) drops its earlier outcome.
+    void journal.recordCompletion(0, 1, { text: 'b2' });
+    expect(journal.candidatesOf(0).get(1)).toEqual({ completion: { text: 'b2' }, outcome: null });
+    journal.close();
+    expect(committedOutcomes(path)).toEqual({ candidates: 3, outcomes: 1 });
+    // Opening it again changes nothing (the format is recorded).
+    const again = RunJournal.open(path);
+    expect(again.counts()).toEqual({ candidates: 3, verdict: 1, error: 0, pending: 2 });
+    expect(() => again.recordOutcome(0, 7, { kind: 'verdict', verdict: {} })).toThrow('Journal has no completion for problem #0 sample 7');
+    again.close();
   });
 });
 
