@@ -191,33 +191,42 @@ export async function run(args: string[]): Promise<void> {
   };
   // Every cached body is answered once before the timed rounds (the burst used other ids: the verdicts are in, the ids are not).
   await fetch(`${fast.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: candidates.slice(0, 64).map((c, i) => itemOf(c, `c${i}`)) }) }).then((r) => r.text());
+  // `--compare-with DIR`: the same server from another checkout (e.g. the previous commit), alive at
+  // the same time; the two take turns round by round, so both see the same machine.
+  const other = compareWith === null ? null : await startService(dir, 5, {}, compareWith);
+  if (other !== null) await fetch(`${other.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: candidates.slice(0, 64).map((c, i) => itemOf(c, `c${i}`)) }) }).then((r) => r.text());
   const healthRounds: Awaited<ReturnType<typeof measure>>[] = [];
   const cachedRounds: Awaited<ReturnType<typeof measure>>[] = [];
+  const previous = other === null ? null : { health: [] as Awaited<ReturnType<typeof measure>>[], cached: [] as Awaited<ReturnType<typeof measure>>[], dir: compareWith! };
+  const describeRound = (h: Awaited<ReturnType<typeof measure>>, c: Awaited<ReturnType<typeof measure>>): string =>
+    `healthz p50 ${h.result.latency.p50} / p99 ${h.result.latency.p99} ms, ${h.result.requests.average} req/s; cached p50 ${c.result.latency.p50} / p99 ${c.result.latency.p99} ms, ${c.result.requests.average} req/s (server ${c.cpuUsPerRequest?.toFixed(0)} vs ${h.cpuUsPerRequest?.toFixed(0)} CPU-µs per request)`;
   for (let round = 0; round < rounds; round += 1) {
-    healthRounds.push(await measure(fast.url, fast.pid, 'health'));
-    cachedRounds.push(await measure(fast.url, fast.pid, 'cached'));
-    log(`round ${round + 1}: healthz p50 ${healthRounds[round]!.result.latency.p50} / p99 ${healthRounds[round]!.result.latency.p99} ms, ${healthRounds[round]!.result.requests.average} req/s; cached p50 ${cachedRounds[round]!.result.latency.p50} / p99 ${cachedRounds[round]!.result.latency.p99} ms, ${cachedRounds[round]!.result.requests.average} req/s (server ${cachedRounds[round]!.cpuUsPerRequest?.toFixed(0)} vs ${healthRounds[round]!.cpuUsPerRequest?.toFixed(0)} CPU-µs per request)`);
+    const sides = [
+      async () => {
+        healthRounds.push(await measure(fast.url, fast.pid, 'health'));
+        cachedRounds.push(await measure(fast.url, fast.pid, 'cached'));
+        log(`round ${round + 1}: ${describeRound(healthRounds[round]!, cachedRounds[round]!)}`);
+      },
+      ...(other === null || previous === null
+        ? []
+        : [
+            async () => {
+              previous.health.push(await measure(other.url, other.pid, 'health'));
+              previous.cached.push(await measure(other.url, other.pid, 'cached'));
+              log(`previous build, round ${round + 1}: ${describeRound(previous.health[round]!, previous.cached[round]!)}`);
+            },
+          ]),
+    ];
+    if (round % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
   }
+  await other?.stop();
   const cached = cachedRounds[cachedRounds.length - 1]!;
   const health = healthRounds[healthRounds.length - 1]!;
   const serverCpuShare = cachedRounds.every((r) => r.cpuUsPerRequest !== null) ? median(cachedRounds.map((r) => (r.cpuUsPerRequest! * r.result.requests.total) / 1e6 / r.wallS)) : null;
   // The same bodies from one connection: the latency of one cached request when nothing queues behind it.
   const single = await load({ url: fast.url, connections: 1, durationS: 5, bodies: cachedBodies });
   await fast.stop();
-
-  // 1b. The same cached load against another checkout's server (`--compare-with DIR`, e.g. the previous commit), in this run.
-  let previous: { health: Awaited<ReturnType<typeof measure>>[]; cached: Awaited<ReturnType<typeof measure>>[]; dir: string } | null = null;
-  if (compareWith !== null) {
-    const other = await startService(dir, 5, {}, compareWith);
-    await fetch(`${other.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: candidates.slice(0, 64).map((c, i) => itemOf(c, `c${i}`)) }) }).then((r) => r.text());
-    previous = { health: [], cached: [], dir: compareWith };
-    for (let round = 0; round < rounds; round += 1) {
-      previous.health.push(await measure(other.url, other.pid, 'health'));
-      previous.cached.push(await measure(other.url, other.pid, 'cached'));
-      log(`previous build, round ${round + 1}: healthz ${previous.health[round]!.result.requests.average} req/s; cached p50 ${previous.cached[round]!.result.latency.p50} / p99 ${previous.cached[round]!.result.latency.p99} ms, ${previous.cached[round]!.result.requests.average} req/s (server ${previous.cached[round]!.cpuUsPerRequest?.toFixed(0)} vs ${previous.health[round]!.cpuUsPerRequest?.toFixed(0)} CPU-µs per request)`);
-    }
-    await other.stop();
-  }
 
   // 2. Uncached: the pool's own capacity (checker.check directly), then the same through HTTP.
   const poolCandidates = candidates.slice(0, uncachedCount);
@@ -286,7 +295,7 @@ export async function run(args: string[]): Promise<void> {
       ...(previous === null
         ? []
         : [
-            `Previous build (${previous.dir}) in this run, same loads: cached p50 ${previous.cached.map((r) => r.result.latency.p50).join(' / ')} ms, p99 ${previous.cached.map((r) => r.result.latency.p99).join(' / ')} ms, ${previous.cached.map((r) => r.result.requests.average).join(' / ')} req/s, server ${previous.cached.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} CPU-µs per request; its GET /healthz ${previous.health.map((r) => r.result.requests.average).join(' / ')} req/s, ${previous.health.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} CPU-µs per request.`,
+            `Previous build (${previous.dir}) in this run, alive beside this one and taking turns with it round by round, same loads: cached p50 ${previous.cached.map((r) => r.result.latency.p50).join(' / ')} ms, p99 ${previous.cached.map((r) => r.result.latency.p99).join(' / ')} ms, ${previous.cached.map((r) => r.result.requests.average).join(' / ')} req/s, server ${previous.cached.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} CPU-µs per request; its GET /healthz ${previous.health.map((r) => r.result.requests.average).join(' / ')} req/s, ${previous.health.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} CPU-µs per request.`,
           ]),
       `Closed loop: with 64 connections each waiting for its answer, mean latency = 64 / throughput (Little's law): ${(64_000 / cached.result.requests.average).toFixed(1)} ms at ${cached.result.requests.average} req/s in the last round (measured mean ${cached.result.latency.average} ms); p99 < 10 ms at 64 connections needs well over 6,400 req/s with little spread, and GET /healthz on this server reached ${health.result.requests.average} req/s (mean ${health.result.latency.average} ms, p99 ${health.result.latency.p99} ms) in the same round. One connection alone: p50 ${single.result.latency.p50} ms, p99 ${single.result.latency.p99} ms, ${single.result.requests.average} req/s.`,
       `Load average during the run: ${loadAverages.map((l) => l.toFixed(1)).join(', ')} (sampled at each phase; 2 cores shared with other work).`,

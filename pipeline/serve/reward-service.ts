@@ -37,6 +37,8 @@ export interface CheckerRewardService extends RewardService {
   readonly isDraining: boolean;
   /** Problems in the registry. */
   readonly problemCount: number;
+  /** Items of admitted requests waiting for a check now (bounded by queue.max_waiting_items). */
+  readonly waitingItems: number;
   /** One check through the checker (the pool imports `header`); /readyz is ready once it returns a verdict. */
   warmUp(header: string): Promise<void>;
   /** Stops admitting; requests still waiting after `drainTimeoutMs` get deadline_exceeded. Resolves when none is left. */
@@ -88,6 +90,7 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     running: () => scheduler.running,
     concurrency: () => scheduler.limits.concurrency,
     leanInvocations: () => deps.checker.stats.leanInvocations,
+    waitingItems: () => waitingItems,
   });
   const inFlight = new Map<string, Job>();
   /**
@@ -256,6 +259,9 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     },
     get problemCount() {
       return deps.registry.size;
+    },
+    get waitingItems() {
+      return waitingItems;
     },
 
     async verify(items, options) {

@@ -23,6 +23,7 @@ export interface ServeGauges {
   running: () => number;
   concurrency: () => number;
   leanInvocations: () => number;
+  waitingItems: () => number;
 }
 
 export function createServeMetrics(gauges: ServeGauges): ServeMetrics {
@@ -34,6 +35,7 @@ export function createServeMetrics(gauges: ServeGauges): ServeMetrics {
   gauge('proofline_queue_depth', 'Distinct checks admitted and waiting for a slot.', gauges.queued);
   gauge('proofline_checks_running', 'Checks handed to the checker now.', gauges.running);
   gauge('proofline_pool_utilisation', 'Running checks / scheduler slots (0..1).', () => gauges.running() / gauges.concurrency());
+  gauge('proofline_waiting_items', 'Items waiting for a check (new ones and duplicates joining a check in flight), over all clients.', gauges.waitingItems);
   gauge('proofline_lean_invocations', 'Lean elaborations the checker started (L2 attempts), since start.', gauges.leanInvocations);
   const httpRequests = new Counter({ name: 'proofline_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers });
   const httpDuration = new Histogram({

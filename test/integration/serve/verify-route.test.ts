@@ -112,10 +112,10 @@ describe('POST /v1/verify through the recorded-Lean double', () => {
   it('serves /healthz, /v1/info and Prometheus /metrics with verdict, cache and queue figures', async () => {
     expect((await kit.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const info = (await kit.app.inject({ method: 'GET', url: '/v1/info' })).json();
-    expect(info).toMatchObject({ limits: { max_items: 64 }, capacity: { concurrency: 4, max_queued: 128 }, deadline: { header: 'X-Deadline-Ms' } });
+    expect(info).toMatchObject({ limits: { max_items: 64 }, capacity: { concurrency: 4, max_queued: 128, waiting_items: 0, max_waiting_items: 131_072 }, deadline: { header: 'X-Deadline-Ms' } });
     const metrics = await kit.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/u);
-    for (const line of ['proofline_verify_items_total{status="valid"}', 'proofline_verify_items_total{status="unknown_problem"} 1', 'proofline_http_requests_total{route="/v1/verify",status="413"} 2', 'proofline_cache_hits_total', 'proofline_queue_depth 0', 'proofline_pool_utilisation', 'proofline_http_request_duration_seconds_bucket']) {
+    for (const line of ['proofline_verify_items_total{status="valid"}', 'proofline_verify_items_total{status="unknown_problem"} 1', 'proofline_http_requests_total{route="/v1/verify",status="413"} 2', 'proofline_cache_hits_total', 'proofline_queue_depth 0', 'proofline_waiting_items 0', 'proofline_pool_utilisation', 'proofline_http_request_duration_seconds_bucket']) {
       expect(metrics.body).toContain(line);
     }
   });

@@ -88,10 +88,12 @@ describe('admission of items that wait on checks in flight (review of issue #8)'
     // Another client fits under the total bound (4 + 2 <= 6), and then nobody does.
     const other = service.verify([{ ...dup, id: 'b1' }, { ...dup, id: 'b2' }], { clientId: 'B', deadlineAtMs: soon() });
     await expect(service.verify([{ ...dup, id: 'c1' }], { clientId: 'C', deadlineAtMs: soon() })).rejects.toMatchObject({ kind: 'overloaded' });
+    expect(service.waitingItems).toBe(6);
     release();
     expect((await first).map((r) => r.status)).toEqual(['valid', 'valid', 'valid', 'valid']);
     expect((await other).map((r) => r.status)).toEqual(['valid', 'valid']);
     expect(calls).toHaveLength(1);
+    expect(service.waitingItems).toBe(0);
     // Answered: the bounds are free again (and the verdict is remembered, so this waits on nothing).
     expect(await service.verify([{ ...dup, id: 'again' }], { clientId: 'A', deadlineAtMs: soon() })).toMatchObject([{ id: 'again', status: 'valid', cached: true }]);
   });
