@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -188,8 +188,15 @@ async function runCli(args: string[]): Promise<void> {
     checker_cpu_ms_per_candidate: summarize(runs.map((run) => (run.checkerCpuS * 1000) / inputs.candidateCount), 'ms', false),
     tree_cpu_ms_per_candidate: summarize(runs.map((run) => ((run.checkerCpuS + run.descendantsCpuS) * 1000) / inputs.candidateCount), 'ms', false),
   });
-  const baseline = { label: `proofline check of the baseline checkout (${baselineTree})`, figures: figures(sides[0]!.runs) };
-  const side = { label: 'proofline check of this checkout', figures: figures(sides[1]!.runs) };
+  const commitOf = (tree: string): string => {
+    try {
+      return execFileSync('git', ['-C', tree, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown commit';
+    }
+  };
+  const baseline = { label: `proofline check of the baseline checkout (${baselineTree}, ${commitOf(baselineTree)})`, figures: figures(sides[0]!.runs) };
+  const side = { label: `proofline check of this checkout (${commitOf(REPO_ROOT)}${execFileSync('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'pipeline', 'workers', 'test/fixtures/recorded-lean'], { encoding: 'utf8' }).trim() === '' ? '' : ', uncommitted changes'})`, figures: figures(sides[1]!.runs) };
   const report = {
     name: 'checker-overhead-cli',
     description: `\`proofline check\` end to end on build-throughput's real-attempt mix (${inputs.candidateCount} candidates, replay inputs, recorded-Lean double with zero simulated cost, bwrap, pool 2 + 1 spare, cache on, L3 off): wall throughput and CPU per candidate of the proofline process and of the whole tree (its descendants sampled from /proc every 50 ms, a lower bound), against a baseline checkout, runs alternated.`,
