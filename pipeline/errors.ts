@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   SAMPLE_CACHE_FAILED: { retryable: false, summary: 'The sample cache directory cannot be read or written.' },
   RUN_LOCKED: { retryable: true, summary: 'Another process is building the same run (its journal is locked); wait for it to end or pass another --run-id.' },
   OUTPUT_WRITE_FAILED: { retryable: false, summary: 'A local output file cannot be opened or written (permissions, disk full).' },
+  REDIS_UNAVAILABLE: { retryable: true, summary: 'Redis, the cluster\'s queue and shared caches, did not answer or lost the run\'s state (cluster mode).' },
   REPLAY_MISSING: { retryable: false, summary: 'The replay sampler has no recorded completion for a requested problem/sample.' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 

@@ -2,7 +2,10 @@ import { ProoflineError } from '../pipeline/errors.ts';
 import type { Command, CommandContext } from './command-context.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  build: { summary: 'run a dataset build (sample → check → records, exports, manifest): --config FILE.yaml [--out DIR|s3://…]', load: async () => (await import('./commands/build.ts')).runBuild },
+  build: { summary: 'run a dataset build (sample → check → records, exports, manifest): --config FILE.yaml [--out DIR|s3://…] [--cluster redis://…]', load: async () => (await import('./commands/cluster-build.ts')).runBuildCommand },
+  worker: { summary: 'cluster worker on the Redis job queue: --config FILE.yaml --redis redis://… [--role sample|check|all]', load: async () => (await import('./commands/worker.ts')).runWorker },
+  finalize: { summary: 'finalize a cluster run whose coordinator died, from its parts in the output: --config FILE.yaml RUN_ID', load: async () => (await import('./commands/finalize.ts')).runFinalize },
+  status: { summary: 'a cluster run\'s progress, rates, failures by code and workers: --redis redis://… RUN_ID', load: async () => (await import('./commands/status.ts')).runStatus },
   check: { summary: 'check proofs with Lean (L0-L3): --input FILE.jsonl [--out verdicts.jsonl]', load: async () => (await import('./commands/check.ts')).runCheck },
   lint: { summary: 'lexical prefilter (L0-L1, no Lean needed): --input FILE.jsonl [--out FILE]', load: async () => (await import('./commands/lint.ts')).runLint },
   doctor: { summary: 'report whether everything check (and sampling, when configured) needs works: [--json] [--s3 s3://bucket/prefix]', load: async () => (await import('./commands/doctor.ts')).runDoctorCommand },
@@ -11,7 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  proofline ${name.padEnd(7)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  proofline ${name.padEnd(8)} ${c.summary}`);
   return `Usage: proofline <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`proofline <command> --help\` for a command's options.\n`;
 }
 

@@ -50,20 +50,36 @@ const JobBase = {
 export const SampleJobPayloadSchema = z.object(JobBase).strict();
 export type SampleJobPayload = z.infer<typeof SampleJobPayloadSchema>;
 
-/** A check job carries the completions the sample job produced, in sample-index order. */
+/**
+ * A check job carries the completions the sample job produced, in sample-index order, and the
+ * samples whose sampling failed for good (`failed_samples`, after the sample job's last attempt):
+ * together they cover the job's range exactly. The failed ones are missing candidates, as in a
+ * local run; the check worker writes the sample dead letter with the part, so the job is accounted
+ * for only once its part exists.
+ */
+const FailedSampleSchema = z.object({ sample_index: z.number().int().min(0), error: z.lazy(() => JobErrorSchema) }).strict();
 export const CheckJobPayloadSchema = z
-  .object({ ...JobBase, completions: z.array(CompletionRecordSchema) })
+  .object({ ...JobBase, completions: z.array(CompletionRecordSchema), failed_samples: z.array(FailedSampleSchema).optional() })
   .strict()
   .superRefine((job, context) => {
     const expected = job.samples.to - job.samples.from;
-    if (job.completions.length !== expected) {
-      context.addIssue({ code: 'custom', path: ['completions'], message: `expected ${expected} completions for samples ${job.samples.from}..${job.samples.to - 1}, got ${job.completions.length}` });
+    const failed = job.failed_samples ?? [];
+    if (job.completions.length + failed.length !== expected) {
+      context.addIssue({ code: 'custom', path: ['completions'], message: `expected ${expected} completions for samples ${job.samples.from}..${job.samples.to - 1}, got ${job.completions.length}${failed.length > 0 ? ` and ${failed.length} failed sample(s)` : ''}` });
       return;
     }
+    const failedIndices = new Set(failed.map((f) => f.sample_index));
+    let index = job.samples.from;
     job.completions.forEach((completion, offset) => {
-      if (completion.sample_index !== job.samples.from + offset) context.addIssue({ code: 'custom', path: ['completions', offset, 'sample_index'], message: `expected sample ${job.samples.from + offset}, got ${completion.sample_index}` });
+      while (failedIndices.has(index)) index += 1;
+      if (completion.sample_index !== index) context.addIssue({ code: 'custom', path: ['completions', offset, 'sample_index'], message: `expected sample ${index}, got ${completion.sample_index}` });
       if (completion.problem_id !== job.problem.id) context.addIssue({ code: 'custom', path: ['completions', offset, 'problem_id'], message: `expected problem ${job.problem.id}, got ${completion.problem_id}` });
+      index += 1;
     });
+    failed.forEach((f, offset) => {
+      if (f.sample_index < job.samples.from || f.sample_index >= job.samples.to) context.addIssue({ code: 'custom', path: ['failed_samples', offset, 'sample_index'], message: `expected a sample index in ${job.samples.from}..${job.samples.to - 1}, got ${f.sample_index}` });
+    });
+    if (failedIndices.size !== failed.length) context.addIssue({ code: 'custom', path: ['failed_samples'], message: 'expected each failed sample once' });
   });
 export type CheckJobPayload = z.infer<typeof CheckJobPayloadSchema>;
 
