@@ -29,6 +29,8 @@ export interface ClusterWorkerOptions {
   /** A command connection for run bookkeeping. */
   redis: Redis;
   namespace: string;
+  /** This process' id in heartbeats; BullMQ records it on the jobs it takes (`processedBy`). */
+  workerId: string;
   configHash: string;
   sink: Sink;
   role: 'sample' | 'check' | 'all';
@@ -150,7 +152,7 @@ export async function runClusterWorker(options: ClusterWorkerOptions): Promise<v
   };
 
   const workerOptions = async (concurrency: number) => ({
-    connection: await options.connect(), prefix, concurrency, lockDuration: options.lockMs, stalledInterval: Math.max(1000, Math.round(options.lockMs / 2)), maxStalledCount: 10,
+    connection: await options.connect(), prefix, concurrency, name: options.workerId, lockDuration: options.lockMs, stalledInterval: Math.max(1000, Math.round(options.lockMs / 2)), maxStalledCount: 10,
   });
   if (options.role !== 'check') workers.push(new Worker('sample', sampleProcessor, await workerOptions(options.sampleConcurrency)));
   if (options.role !== 'sample') workers.push(new Worker('check', checkProcessor, await workerOptions(options.checkConcurrency)));

@@ -116,7 +116,7 @@ export const runWorker: Command = async (context) => {
     }
     await runClusterWorker({
       connect: () => connect(`queue-${connections.length}`, 'queue'),
-      redis, namespace, configHash: hash, sink, role: role as 'sample' | 'check' | 'all', sample, check,
+      redis, namespace, workerId, configHash: hash, sink, role: role as 'sample' | 'check' | 'all', sample, check,
       sampleConcurrency: int('concurrency', values.concurrency, 4),
       checkConcurrency: int('concurrency', values.concurrency, Math.max(1, Math.ceil(config.build.concurrency.check / 2))),
       lockMs, jobOptions, logger, signal: context.signal, onJobDone: () => void (jobsDone += 1),

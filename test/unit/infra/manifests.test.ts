@@ -43,7 +43,7 @@ const containers = workloads.flatMap((doc) => (podSpecOf(doc).containers as any[
 const IMAGE_NAME = /org\.opencontainers\.image\.title="([^"]+)"/u.exec(DOCKERFILE)?.[1];
 const TOOLCHAIN_TAG = readFileSync(join(REPO, 'lean-project', 'lean-toolchain'), 'utf8').trim().split(':')[1];
 /** Commands and flags the manifests use that the CLI does not have YET (issue #9 wires them next). */
-const PLANNED: Record<string, string[]> = { worker: ['--config', '--redis', '--role'], build: ['--cluster'] };
+const PLANNED: Record<string, string[]> = {};
 /** Env vars the AWS SDK reads (region, IRSA web identity); none of ours. */
 const AWS_SDK_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']);
 
