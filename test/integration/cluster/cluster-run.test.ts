@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -142,5 +142,27 @@ describe.skipIf(skip !== null)('cluster build', () => {
     const refused = await exitWithin(spawnCli(['finalize', '--config', fixture.config, '--out', out, RUN]), 60_000, 'finalize');
     expect(refused.code, refused.stderr).toBe(1);
     expect(manifestOf(out, RUN)).toBeNull();
+  }, 300_000);
+
+  test('a sample that fails for good (non-retryable REPLAY_MISSING) is a dead letter with its code: the run is partial, the failure counted by code', async () => {
+    namespace = testNamespace();
+    const small = await writeBuildFixture({ n: 2, maxProblems: 3 });
+    try {
+      // The last problem's second sample has no recorded completion.
+      const completions = join(small.dir, 'completions.jsonl');
+      const lines = (await readFile(completions, 'utf8')).trim().split('\n');
+      await writeFile(completions, `${lines.slice(0, -1).join('\n')}\n`);
+      const out = join(small.dir, 'out');
+      track(...spawnWorkers(1, { config: small.config, namespace, out }));
+      const [coordinator] = track(spawnCli(coordinatorArgs({ config: small.config, namespace, out, runId: RUN })));
+      const result = await exitWithin(coordinator!, 150_000, 'the coordinator');
+      expect(result.code, result.stderr).toBe(1);
+      expect(JSON.parse(result.stdout.trim())).toMatchObject({ status: 'partial', candidates: small.problems * small.n - 1, missing_candidates: 1, dead_letters: { 'sample:REPLAY_MISSING': 1 } });
+      expect(manifestOf(out, RUN)).toMatchObject({ status: 'partial', counts: { missing_candidates: 1 } });
+      const status = await exitWithin(spawnCli(['status', '--redis', REDIS_URL, '--namespace', namespace, RUN]), 30_000, 'status');
+      expect(JSON.parse(status.stdout)).toMatchObject({ finished_jobs: small.problems, failures_by_code: { 'sample:REPLAY_MISSING': 1 } });
+    } finally {
+      await rm(small.dir, { recursive: true, force: true });
+    }
   }, 300_000);
 });

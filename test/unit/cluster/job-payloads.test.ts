@@ -49,6 +49,21 @@ describe('job payloads', () => {
     foreign.completions[0] = completion(0, 'another_problem');
     expect(failureOf(() => parseJobPayload(CheckJobPayloadSchema, 'j', foreign)).message).toContain('expected problem mathd_algebra_10, got another_problem');
   });
+
+  test('a check job may name samples that failed for good instead of carrying them: together they cover the range exactly once', () => {
+    const error = { code: 'REPLAY_MISSING' as const, message: 'no row', retryable: false };
+    const full = checkJob(0, 4);
+    const gap = { ...full, completions: [full.completions[0]!, full.completions[2]!, full.completions[3]!], failed_samples: [{ sample_index: 1, error }] };
+    expect(parseJobPayload(CheckJobPayloadSchema, 'j', gap).failed_samples).toEqual([{ sample_index: 1, error }]);
+    const wrongGap = { ...gap, failed_samples: [{ sample_index: 2, error }] };
+    expect(failureOf(() => parseJobPayload(CheckJobPayloadSchema, 'j', wrongGap)).message).toContain('completions.1.sample_index`: expected sample 1, got 2');
+    const outside = { ...full, completions: full.completions.slice(0, 3), failed_samples: [{ sample_index: 9, error }] };
+    expect(failureOf(() => parseJobPayload(CheckJobPayloadSchema, 'j', outside)).message).toContain('failed_samples.0.sample_index`: expected a sample index in 0..3, got 9');
+    const twice = { ...full, completions: full.completions.slice(0, 2), failed_samples: [{ sample_index: 3, error }, { sample_index: 3, error }] };
+    expect(failureOf(() => parseJobPayload(CheckJobPayloadSchema, 'j', twice)).message).toContain('expected each failed sample once');
+    const unknownCode = { ...gap, failed_samples: [{ sample_index: 1, error: { ...error, code: 'NOPE' } }] };
+    expect(CheckJobPayloadSchema.safeParse(unknownCode).success).toBe(false);
+  });
 });
 
 describe('deterministic names', () => {
