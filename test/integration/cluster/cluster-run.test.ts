@@ -125,7 +125,7 @@ describe.skipIf(skip !== null)('cluster build', () => {
     expectExpectedRecords(out);
   }, 300_000);
 
-  test('Redis loses the run mid-run (its keys deleted): the coordinator fails with REDIS_UNAVAILABLE and never writes a manifest', async () => {
+  test('Redis loses the run mid-run (its keys deleted): the coordinator fails with REDIS_UNAVAILABLE and never writes a manifest; a rerun completes it', async () => {
     namespace = testNamespace();
     const out = join(fixture.dir, 'out-redis-lost');
     track(...spawnWorkers(1, { config: fixture.config, namespace, out, env: SLOW }));
@@ -142,6 +142,16 @@ describe.skipIf(skip !== null)('cluster build', () => {
     const refused = await exitWithin(spawnCli(['finalize', '--config', fixture.config, '--out', out, RUN]), 60_000, 'finalize');
     expect(refused.code, refused.stderr).toBe(1);
     expect(manifestOf(out, RUN)).toBeNull();
+
+    // Rerunning the coordinator re-enqueues exactly the jobs without a part; the run completes.
+    const partsBefore = partsOf(out, RUN).length;
+    const [again] = track(spawnCli(coordinatorArgs({ config: fixture.config, namespace, out, runId: RUN })));
+    await waitFor('the rerun enqueued', async () => ((await redis.hget(`{${namespace}}:run:${RUN}`, 'total_jobs')) === null ? undefined : true), { timeoutMs: 60_000, intervalMs: 50, alive: again as never });
+    expect(await redis.scard(`{${namespace}}:run:${RUN}:finished`)).toBeGreaterThanOrEqual(partsBefore);
+    const rerun = await exitWithin(again!, 180_000, 'the rerun coordinator');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(manifestOf(out, RUN)).toMatchObject({ status: 'complete' });
+    expectExpectedRecords(out);
   }, 300_000);
 
   test('a sample that fails for good (non-retryable REPLAY_MISSING) is a dead letter with its code: the run is partial, the failure counted by code', async () => {
