@@ -29,11 +29,11 @@ export function toCanonicalRecord(
   problem: Problem,
   completion: CompletionRecord,
   outcome: { verdict: Verdict } | { error: CheckError },
-  context: { template: PromptTemplate; placement: ProblemPlacement; run: RunIdentity },
+  context: { template: PromptTemplate; placement: ProblemPlacement; run: RunIdentity; shared?: ProblemShared },
 ): CanonicalRecord {
   const { problem_id: _problemId, sample_index: sampleIndex, ...sampled } = completion;
   const leanFile = assembledFile(problem, completion.text);
-  const prompt = renderPrompt(context.template, problem);
+  const { prompt, statementHash: statement } = context.shared ?? problemShared(problem, context.template);
   const verdict = 'verdict' in outcome ? outcome.verdict : null;
   return {
     id: canonicalRecordId(problem.id, sampleIndex),
@@ -51,9 +51,20 @@ export function toCanonicalRecord(
     lean_file: leanFile,
     verdict: verdict === null ? null : ({ ...verdict, kind: verdict.kind === 'accepted' ? 'accepted' : 'rejected' } as CanonicalRecord['verdict']),
     error: 'error' in outcome ? outcome.error : null,
-    hashes: { statement: statementHash(problem.formal_statement), proof: leanFile === null ? null : sha256Hex(leanFile), completion: sha256Hex(completion.text) },
+    hashes: { statement, proof: leanFile === null ? null : sha256Hex(leanFile), completion: sha256Hex(completion.text) },
     run: { run_id: context.run.runId, config_hash: context.run.configHash },
   };
+}
+
+/** What every candidate of a problem shares: computed once per problem, not once per candidate. */
+export interface ProblemShared {
+  prompt: { version: string; system: string; user: string };
+  statementHash: string;
+}
+
+export function problemShared(problem: Problem, template: PromptTemplate, hash?: string): ProblemShared {
+  const prompt = renderPrompt(template, problem);
+  return { prompt: { version: prompt.version, system: prompt.system, user: prompt.user }, statementHash: hash ?? statementHash(problem.formal_statement) };
 }
 
 /** The file L0 assembles for this completion, or null when L0 finds no proof in it. */

@@ -93,9 +93,10 @@ export interface ProblemIdentity {
 /**
  * Whether a problem stays out of training exports, and why: its own source/split marks it as an
  * evaluation problem (`eval_split`), or its normalised statement equals one in an evaluation set
- * under any id or source (`eval_statement_match`). null = it may be trained on.
+ * under any id or source (`eval_statement_match`). null = it may be trained on. `hash`: the
+ * problem's statementHash when the caller has it already.
  */
-export function decideHoldout(problem: ProblemIdentity, index: EvalIndex, options: DecontaminationOptions): HeldOut | null {
+export function decideHoldout(problem: ProblemIdentity, index: EvalIndex, options: DecontaminationOptions, hash?: string): HeldOut | null {
   if (!options.hold_out_eval_sets) return null;
   const source = problem.source?.trim().toLowerCase();
   const split = problem.split?.trim().toLowerCase();
@@ -103,7 +104,7 @@ export function decideHoldout(problem: ProblemIdentity, index: EvalIndex, option
   if (splits !== undefined && split !== undefined && splits.includes(split)) {
     return { reason: 'eval_split', detail: `source ${problem.source} split ${problem.split} is an evaluation split` };
   }
-  const match = index.match(statementHash(problem.formal_statement));
+  const match = index.match(hash ?? statementHash(problem.formal_statement));
   if (match !== null) {
     return { reason: 'eval_statement_match', detail: `statement equals ${match.set}/${match.id} (${match.split}) after ${STATEMENT_NORMALIZATION} normalisation` };
   }

@@ -9,7 +9,7 @@ import type { Problem } from '../schemas/problem.ts';
 import { toRewardRecord } from '../schemas/reward-record.ts';
 import type { Verdict } from '../schemas/verdict.ts';
 import type { Sink } from '../sinks/sink.ts';
-import { type RunIdentity, toCanonicalRecord } from './canonical.ts';
+import { problemShared, type RunIdentity, toCanonicalRecord } from './canonical.ts';
 import { type CardPart, renderDatasetCard } from './dataset-card.ts';
 import { decideHoldout, type EvalIndex } from './decontaminate.ts';
 import type { RunJournal } from './journal.ts';
@@ -81,8 +81,9 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   for (const row of options.journal.problems()) {
     const problem = JSON.parse(row.json) as Problem;
     const hash = statementHash(problem.formal_statement);
+    const shared = problemShared(problem, options.template, hash);
     const twin = heldStatements.get(hash);
-    const heldOut = decideHoldout(problem, options.evalIndex, holdout) ??
+    const heldOut = decideHoldout(problem, options.evalIndex, holdout, hash) ??
       (twin === undefined ? null : { reason: 'eval_statement_match' as const, detail: `statement equals held-out problem ${twin} of this run` });
     const placement = { split: assignSplit(hash, options.splits), heldOut };
     const candidates = options.journal.candidatesOf(row.seq);
@@ -95,7 +96,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
         continue;
       }
       const outcome = candidate.outcome.kind === 'verdict' ? { verdict: candidate.outcome.verdict as Verdict } : { error: candidate.outcome.error as CanonicalRecord['error'] & object };
-      const record = toCanonicalRecord(problem, candidate.completion as CompletionRecord, outcome, { template: options.template, placement, run });
+      const record = toCanonicalRecord(problem, candidate.completion as CompletionRecord, outcome, { template: options.template, placement, run, shared });
       canonical.push(record);
       stats.recordCandidate(record);
       await records.write(record);

@@ -187,7 +187,7 @@ describe('proofline build: kill -9 mid-checking, mid-upload, after the parts but
     expect(run.code, run.stderr).toBe(0);
     reference = recordSet((await readCommittedRun(join(set.dir, 'out'), 'reference'))!);
     expect(reference.records).toHaveLength(set.problems.length * set.n);
-  });
+  }, 200_000); // a whole reference build at 300 ms per proof: ~30 s on a loaded 2-core machine, past the 30 s default
   afterAll(async () => {
     await s3?.close();
   });
