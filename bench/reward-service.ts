@@ -104,6 +104,33 @@ async function startService(recordings: string, proofMs: number, serve: Record<s
   };
 }
 
+/**
+ * The POST floor: a bare fastify (the same version, no hooks, no logger) in its own process that
+ * answers POST /v1/verify with a fixed body the size of a cached answer, after fastify's own JSON
+ * body parsing, and nothing else. What a cached POST costs over it is the reward service's own work.
+ */
+async function startPostFloor(answer: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const code = [
+    `import Fastify from ${JSON.stringify(join(REPO_ROOT, 'node_modules', 'fastify', 'fastify.js'))};`,
+    `const answer = ${JSON.stringify(answer)};`,
+    'const app = Fastify();',
+    "app.post('/v1/verify', async (request, reply) => { if (request.body === undefined) throw new Error('no body'); return reply.type('application/json').send(answer); });",
+    `await app.listen({ host: '127.0.0.1', port: ${port} });`,
+    "process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));",
+  ].join('\n');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    const status = await fetch(`${url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    if (i > 300) throw new Error(`Expected the POST floor server to answer on ${url} within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url, pid: child.pid!, stop: async () => void (child.kill('SIGTERM'), await exited) };
+}
+
 interface Load {
   url: string;
   connections: number;
@@ -181,7 +208,7 @@ export async function run(args: string[]): Promise<void> {
   const cachedBodies = candidates.slice(0, 64).map((c, i) => JSON.stringify({ items: [itemOf(c, `c${i}`)] }));
   // GET /healthz and the cached POST /v1/verify take turns (`--rounds` each, 10 s apiece), so a change
   // in the shared machine's load hits both sides alike; the server's CPU per request comes from /proc.
-  const measure = async (url: string, pid: number, kind: 'health' | 'cached'): Promise<{ result: autocannon.Result; wallS: number; cpuUsPerRequest: number | null }> => {
+  const measure = async (url: string, pid: number, kind: 'health' | 'cached' | 'floor'): Promise<{ result: autocannon.Result; wallS: number; cpuUsPerRequest: number | null }> => {
     noteLoad();
     const cpuBefore = cpuSeconds(pid);
     const measured = kind === 'health' ? await load({ url, connections: 64, durationS: 10, bodies: [], path: '/healthz', method: 'GET' }) : await load({ url, connections: 64, durationS: 10, bodies: cachedBodies });
@@ -191,6 +218,9 @@ export async function run(args: string[]): Promise<void> {
   };
   // Every cached body is answered once before the timed rounds (the burst used other ids: the verdicts are in, the ids are not).
   await fetch(`${fast.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: candidates.slice(0, 64).map((c, i) => itemOf(c, `c${i}`)) }) }).then((r) => r.text());
+  const sampleAnswer = await (await fetch(`${fast.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: cachedBodies[0]! })).text();
+  const floor = await startPostFloor(sampleAnswer);
+  const floorRounds: Awaited<ReturnType<typeof measure>>[] = [];
   // `--compare-with DIR`: the same server from another checkout (e.g. the previous commit), alive at
   // the same time; the two take turns round by round, so both see the same machine.
   const other = compareWith === null ? null : await startService(dir, 5, {}, compareWith);
@@ -205,7 +235,8 @@ export async function run(args: string[]): Promise<void> {
       async () => {
         healthRounds.push(await measure(fast.url, fast.pid, 'health'));
         cachedRounds.push(await measure(fast.url, fast.pid, 'cached'));
-        log(`round ${round + 1}: ${describeRound(healthRounds[round]!, cachedRounds[round]!)}`);
+        floorRounds.push(await measure(floor.url, floor.pid, 'floor'));
+        log(`round ${round + 1}: ${describeRound(healthRounds[round]!, cachedRounds[round]!)}; POST floor ${floorRounds[round]!.result.requests.average} req/s, p99 ${floorRounds[round]!.result.latency.p99} ms, ${floorRounds[round]!.cpuUsPerRequest?.toFixed(0)} CPU-µs per request`);
       },
       ...(other === null || previous === null
         ? []
@@ -221,6 +252,7 @@ export async function run(args: string[]): Promise<void> {
     for (const side of sides) await side();
   }
   await other?.stop();
+  await floor.stop();
   const cached = cachedRounds[cachedRounds.length - 1]!;
   const health = healthRounds[healthRounds.length - 1]!;
   const serverCpuShare = cachedRounds.every((r) => r.cpuUsPerRequest !== null) ? median(cachedRounds.map((r) => (r.cpuUsPerRequest! * r.result.requests.total) / 1e6 / r.wallS)) : null;
@@ -292,6 +324,7 @@ export async function run(args: string[]): Promise<void> {
     notes: [
       `Cached (${rounds} rounds of 10 s, taking turns with GET /healthz on the same server): p50 ${cachedRounds.map((r) => r.result.latency.p50).join(' / ')} ms, p99 ${cachedRounds.map((r) => r.result.latency.p99).join(' / ')} ms, ${cachedRounds.map((r) => r.result.requests.average).join(' / ')} req/s at 64 connections (target p99 < 10 ms); GET /healthz ${healthRounds.map((r) => r.result.requests.average).join(' / ')} req/s, p99 ${healthRounds.map((r) => r.result.latency.p99).join(' / ')} ms; non-2xx ${cachedRounds.reduce((n, r) => n + r.result.non2xx, 0)}, errors ${cachedRounds.reduce((n, r) => n + r.result.errors, 0)}.`,
       `Server CPU per request (utime + stime of the server process / requests answered): cached POST /v1/verify ${cachedRounds.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} µs vs GET /healthz ${healthRounds.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} µs: the figure that does not depend on how much of the shared machine the server got.`,
+      `POST floor (a bare fastify process answering the same POST bodies with a fixed answer of the same size, ${sampleAnswer.length} bytes, after fastify's JSON body parsing; same rounds): ${floorRounds.map((r) => r.result.requests.average).join(' / ')} req/s, p50 ${floorRounds.map((r) => r.result.latency.p50).join(' / ')} ms, p99 ${floorRounds.map((r) => r.result.latency.p99).join(' / ')} ms, ${floorRounds.map((r) => r.cpuUsPerRequest?.toFixed(0) ?? '?').join(' / ')} CPU-µs per request: what a cached POST /v1/verify costs above this is the reward service's own work (auth/client hook, body check, lookup, result, metrics).`,
       ...(previous === null
         ? []
         : [
@@ -306,7 +339,7 @@ export async function run(args: string[]): Promise<void> {
       `Server process CPU during the cached loads: ${serverCpuShare === null ? 'unknown' : `${serverCpuShare.toFixed(2)} CPU-seconds per second (median of the rounds)`} (one event loop: ~1.0 means the server is CPU-bound, less means it waited for a core or for the load generator); the server logs at warn (it no longer logs each request at info either).`,
       'Every tenth bench candidate has a Lean error (as in checker-throughput); the others are accepted at L2 (L3 off).',
     ],
-    details: { load_averages: loadAverages, previous_build: previous === null ? null : { dir: previous.dir, cached: previous.cached.map((r) => ({ latency: r.result.latency, req_s: r.result.requests.average, cpu_us_per_request: r.cpuUsPerRequest })), health: previous.health.map((r) => ({ latency: r.result.latency, req_s: r.result.requests.average, cpu_us_per_request: r.cpuUsPerRequest })) }, server_cpu_s_per_s_cached: serverCpuShare, single_connection_latency: single.result.latency, single_connection_req_s: single.result.requests.average, burst_statuses: burstStatuses, cached_latency: cached.result.latency, health_latency: health.result.latency, uncached_wall_s: uncached.wallS, overload_status_codes: overload.result.statusCodeStats },
+    details: { post_floor: floorRounds.map((r) => ({ latency: r.result.latency, req_s: r.result.requests.average, cpu_us_per_request: r.cpuUsPerRequest })), load_averages: loadAverages, previous_build: previous === null ? null : { dir: previous.dir, cached: previous.cached.map((r) => ({ latency: r.result.latency, req_s: r.result.requests.average, cpu_us_per_request: r.cpuUsPerRequest })), health: previous.health.map((r) => ({ latency: r.result.latency, req_s: r.result.requests.average, cpu_us_per_request: r.cpuUsPerRequest })) }, server_cpu_s_per_s_cached: serverCpuShare, single_connection_latency: single.result.latency, single_connection_req_s: single.result.requests.average, burst_statuses: burstStatuses, cached_latency: cached.result.latency, health_latency: health.result.latency, uncached_wall_s: uncached.wallS, overload_status_codes: overload.result.statusCodeStats },
   };
   const paths = await writeBenchReport(join(REPO_ROOT, 'bench', 'results'), report);
   log(`wrote ${paths.json} and ${paths.markdown}`);

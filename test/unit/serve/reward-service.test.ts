@@ -196,7 +196,7 @@ describe('remembered verdicts (the front cache)', () => {
 
 describe('request logging', () => {
   it('does not log every request at info (only refusals)', async () => {
-    const lines: Array<{ msg: string; status?: number }> = [];
+    const lines: Array<{ msg: string; status?: number; reqId?: string }> = [];
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as { msg: string });
@@ -213,6 +213,7 @@ describe('request logging', () => {
       expect(lines).toEqual([]);
       expect((await app.inject({ method: 'POST', url: '/v1/verify', payload: { items: [] } })).statusCode).toBe(400);
       expect(lines.map((l) => [l.msg, l.status])).toEqual([['request refused', 400]]);
+      expect(lines[0]!.reqId).toEqual(expect.any(String)); // no child logger per request: the line names its request itself
     } finally {
       await app.close();
     }
