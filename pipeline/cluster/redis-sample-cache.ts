@@ -1,26 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
-import { z } from 'zod';
 import { ProoflineError } from '../errors.ts';
-import type { SampleCache } from '../sample/sample-cache.ts';
+import { CachedCompletionSchema, type SampleCache } from '../sample/sample-cache.ts';
 import type { Completion } from '../sample/sampler.ts';
 import { cacheKeys, DEFAULT_NAMESPACE } from './queue-names.ts';
 import { getOrComputeLocked } from './redis-locked-cache.ts';
-
-/** The stored entry, as the file cache stores it: the hash inside, so a misplaced value is a miss. */
-const CachedCompletionSchema = z.object({
-  request_hash: z.string(),
-  completion: z.object({
-    text: z.string(),
-    reasoning: z.string().nullable(),
-    reasoningRedacted: z.boolean(),
-    stopReason: z.string(),
-    truncated: z.boolean(),
-    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
-    model: z.string(),
-    latencyMs: z.number(),
-  }),
-});
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/u;
 

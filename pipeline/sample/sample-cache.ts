@@ -11,7 +11,8 @@ export interface SampleCache {
   set(requestHash: string, completion: Completion): Promise<void>;
 }
 
-const CachedCompletionSchema = z.object({
+/** A stored entry: the request hash inside, so a misplaced value is a miss (shared with the Redis cache of cluster mode). */
+export const CachedCompletionSchema = z.object({
   request_hash: z.string(),
   completion: z.object({
     text: z.string(),

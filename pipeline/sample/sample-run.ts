@@ -9,7 +9,7 @@ import type { SampleCache } from './sample-cache.ts';
 import { sendWithLimits } from './send-with-limits.ts';
 import type { PreparedRequest, Sampler } from './sampler.ts';
 import { type PriceTable, SamplingStats, type SamplingSummary } from './sampling-stats.ts';
-import type { TokenRateLimiter } from './token-rate-limiter.ts';
+import type { TokenLimiter } from './token-rate-limiter.ts';
 
 /** Failures that say the whole run is misconfigured: stop instead of failing every sample the same way. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['SAMPLER_REQUEST_INVALID', 'SAMPLER_ACCESS_DENIED', 'SAMPLER_MODEL_NOT_FOUND', 'SAMPLE_CACHE_FAILED', 'OUTPUT_WRITE_FAILED', 'CONFIG_INVALID']);
@@ -27,7 +27,7 @@ export interface SampleRunOptions {
   /** Samples per problem. */
   n: number;
   maxConcurrency: number;
-  tokenLimiter: TokenRateLimiter | null;
+  tokenLimiter: TokenLimiter | null;
   retry: RetryPolicy;
   timeoutMs: number;
   cache: SampleCache | null;

@@ -1,9 +1,9 @@
 import { ProoflineError } from '../errors.ts';
 import type { Completion, PreparedRequest, Sampler } from './sampler.ts';
-import type { TokenRateLimiter } from './token-rate-limiter.ts';
+import type { TokenLimiter } from './token-rate-limiter.ts';
 
 export interface SendLimits {
-  limiter: TokenRateLimiter | null;
+  limiter: TokenLimiter | null;
   /** Wall-clock budget for this attempt, from sending to the parsed answer. */
   timeoutMs: number;
   /** Aborts the request in flight (the run hit a fatal error). */

@@ -13,6 +13,15 @@ export interface TokenReservation {
   settle(actualTokens: number): void;
 }
 
+/**
+ * What the sampler needs of a token limiter: this process' TokenRateLimiter, or the cluster's
+ * Redis-backed one (pipeline/cluster/cluster-rate-limiter.ts). An interface, because the class has
+ * private members and so is not structurally assignable.
+ */
+export interface TokenLimiter {
+  acquire(tokens: number, signal?: AbortSignal): Promise<TokenReservation>;
+}
+
 interface WindowEntry {
   at: number;
   tokens: number;
