@@ -22,6 +22,7 @@ export const LeanConfigSchema = z
         engine: z.enum(['docker', 'podman']).default('docker'),
         image: z.string().min(1).default('proofline-lean:v4.33.0'),
       })
+      .strict()
       .default({ engine: 'docker', image: 'proofline-lean:v4.33.0' }),
     /** Extra environment variables for every Lean process (e.g. LEAN_NUM_THREADS); nothing else is inherited. */
     env: z.record(z.string(), z.string()).default({}),
@@ -50,6 +51,7 @@ export const LeanConfigSchema = z
         sample_rate: z.number().min(0).max(1).default(0),
         kernel_command: z.array(z.string().min(1)).min(1).nullable().default(null),
       })
+      .strict()
       .default({ sample_rate: 0, kernel_command: null }),
     pool: z
       .object({
@@ -62,12 +64,14 @@ export const LeanConfigSchema = z
         /** Recycle a REPL whose resident memory passes this. */
         max_rss_mb: positiveInt.default(6144),
       })
+      .strict()
       .default({ size: 2, warm_spares: 1, max_checks_per_process: 200, max_rss_mb: 6144 }),
     cache: z
       .object({
         enabled: z.boolean().default(true),
         max_entries: positiveInt.default(100_000),
       })
+      .strict()
       .default({ enabled: true, max_entries: 100_000 }),
   })
   .strict();
@@ -84,6 +88,7 @@ export const ConfigSchema = z
     serve: ServeConfigSchema.default(ServeConfigSchema.parse({})),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
+      .strict()
       .default({ level: 'info' }),
   })
   .strict();
