@@ -34,7 +34,7 @@ Options:
   --role ROLE          sample, check or all (default all)
   --namespace NS       queue namespace (default ${DEFAULT_NAMESPACE}; the BullMQ prefix is {NS})
   --out URI            output root, overrides build.output (must be the coordinator's)
-  --concurrency N      jobs in flight per queue (default: check = build.concurrency.check / 2, sample = 4)
+  --concurrency N      jobs in flight per queue (default: check = lean.pool.size, sample = 4)
   --lock-ms MS         job lock; a dead worker's job is recovered about this long after it died (default 30000)
   --attempts N         attempts of the check jobs this worker enqueues (default 3; the coordinator's for sample jobs)
   --backoff-ms MS      first retry delay, doubled per attempt (default 2000)
@@ -118,7 +118,9 @@ export const runWorker: Command = async (context) => {
       connect: () => connect(`queue-${connections.length}`, 'queue'),
       redis, namespace, workerId, configHash: hash, sink, role: role as 'sample' | 'check' | 'all', sample, check,
       sampleConcurrency: int('concurrency', values.concurrency, 4),
-      checkConcurrency: int('concurrency', values.concurrency, Math.max(1, Math.ceil(config.build.concurrency.check / 2))),
+      // One job per REPL of the pool: a worker that takes more jobs than it can check holds them
+      // back from idle workers at the tail of a run.
+      checkConcurrency: int('concurrency', values.concurrency, config.lean.pool.size),
       lockMs, jobOptions, logger, signal: context.signal, onJobDone: () => void (jobsDone += 1),
     });
     return 0;
