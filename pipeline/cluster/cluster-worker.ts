@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ProoflineError } from '../errors.ts';
@@ -55,6 +55,15 @@ const asError = (caught: unknown): ProoflineError =>
 const errorRow = (error: ProoflineError) => ({ code: error.code, message: error.message, retryable: error.retryable });
 const isLastAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
+/** A payload that does not parse will not parse on a retry either: failed for good at once (BullMQ's UnrecoverableError). */
+function parseOrGiveUp<T>(schema: Parameters<typeof parseJobPayload<T>>[0], job: Job): T {
+  try {
+    return parseJobPayload(schema, job.id!, job.data);
+  } catch (error) {
+    throw new UnrecoverableError((error as Error).message);
+  }
+}
+
 /**
  * A cluster worker: BullMQ workers on the `sample` and/or `check` queues of the namespace, running
  * the same stage handlers as a local build. Every effect is idempotent (docs/cluster.md, "Exactly
@@ -93,7 +102,7 @@ export async function runClusterWorker(options: ClusterWorkerOptions): Promise<v
   };
 
   const sampleProcessor = async (job: Job): Promise<void> => {
-    const payload: SampleJobPayload = parseJobPayload(SampleJobPayloadSchema, job.id!, job.data);
+    const payload: SampleJobPayload = parseOrGiveUp(SampleJobPayloadSchema, job);
     try {
       checkConfig(job.id!, payload);
     } catch (error) {
@@ -123,7 +132,7 @@ export async function runClusterWorker(options: ClusterWorkerOptions): Promise<v
   };
 
   const checkProcessor = async (job: Job): Promise<void> => {
-    const payload: CheckJobPayload = parseJobPayload(CheckJobPayloadSchema, job.id!, job.data);
+    const payload: CheckJobPayload = parseOrGiveUp(CheckJobPayloadSchema, job);
     try {
       checkConfig(job.id!, payload);
     } catch (error) {
@@ -154,12 +163,30 @@ export async function runClusterWorker(options: ClusterWorkerOptions): Promise<v
   const workerOptions = async (concurrency: number) => ({
     connection: await options.connect(), prefix, concurrency, name: options.workerId, lockDuration: options.lockMs, stalledInterval: Math.max(1000, Math.round(options.lockMs / 2)), maxStalledCount: 10,
   });
-  if (options.role !== 'check') workers.push(new Worker('sample', sampleProcessor, await workerOptions(options.sampleConcurrency)));
-  if (options.role !== 'sample') workers.push(new Worker('check', checkProcessor, await workerOptions(options.checkConcurrency)));
-  for (const worker of workers) {
-    worker.on('failed', (job, error) => logger.warn({ job: job?.id, queue: worker.name, attempts: job?.attemptsMade, code: (error as ProoflineError).code, err: error.message }, 'job failed (retried with backoff if attempts remain)'));
+  // Listeners go on as each worker is made: a worker takes jobs at once, before any later await.
+  const listen = (worker: Worker): void => {
+    worker.on('failed', (job, error) => {
+      logger.warn({ job: job?.id, queue: worker.name, attempts: job?.attemptsMade, code: (error as ProoflineError).code, err: error.message }, 'job failed (retried with backoff if attempts remain)');
+      // Failed for good outside the processor's own handling (the sink or Redis failed on the last
+      // attempt, a job stalled too often): leave a dead letter when the job names its run, so the
+      // run is accounted for (partial) instead of waiting for it forever.
+      if (job === undefined || fatal !== null || (job.attemptsMade < (job.opts.attempts ?? 1) && !(error instanceof UnrecoverableError))) return;
+      const data = job.data as Partial<SampleJobPayload>;
+      if (typeof data?.run_id !== 'string' || typeof data.problem_seq !== 'number' || typeof data.problem?.id !== 'string' || typeof data.samples?.from !== 'number' || typeof data.samples?.to !== 'number') return;
+      const code = error instanceof ProoflineError ? error.code : error instanceof UnrecoverableError ? 'INPUT_INVALID' : 'CHECKER_INTERNAL';
+      void deadLetter(worker.name as 'sample' | 'check', job, data as SampleJobPayload, { code, message: error.message, retryable: false })
+        .then(() => markFinished(options.redis, namespace, data.run_id!, job.id!))
+        .catch((cause: unknown) => logger.error({ job: job.id, err: (cause as Error).message }, 'cannot write the dead letter of a job that failed for good'));
+    });
     worker.on('error', (error) => logger.warn({ queue: worker.name, err: error.message }, 'worker error'));
-  }
+  };
+  const start = async (queue: 'sample' | 'check', processor: (job: Job) => Promise<void>, concurrency: number): Promise<void> => {
+    const worker = new Worker(queue, processor, await workerOptions(concurrency));
+    listen(worker);
+    workers.push(worker);
+  };
+  if (options.role !== 'check') await start('sample', sampleProcessor, options.sampleConcurrency);
+  if (options.role !== 'sample') await start('check', checkProcessor, options.checkConcurrency);
   logger.info({ namespace, role: options.role }, 'cluster worker started');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
