@@ -12,15 +12,43 @@ import type { Sink } from '../sinks/sink.ts';
 import { problemShared, type RunIdentity, toCanonicalRecord } from './canonical.ts';
 import { type CardPart, renderDatasetCard } from './dataset-card.ts';
 import { decideHoldout, type EvalIndex } from './decontaminate.ts';
-import type { RunJournal } from './journal.ts';
+import type { CheckOutcomeRow, RunJournal } from './journal.ts';
 import { RunStats, type RunStatsJson } from './run-stats.ts';
 import { assignSplit } from './splits.ts';
 import { sha256Hex, statementHash } from './statement-fingerprint.ts';
 
 export const MANIFEST_SCHEMA = 'proofline-run-manifest/v1';
 
+/** One valid problem of the run, in order (`seq` from 0). */
+export interface ProblemRow {
+  seq: number;
+  id: string;
+  json: string;
+}
+export type CandidateMap = Map<number, { completion: unknown; outcome: CheckOutcomeRow | null }>;
+
+/**
+ * What finalize reads: a local build's journal (journalRunSource) or a cluster run's parts in the
+ * sink (pipeline/cluster/parts-run-source.ts). `problems()` is iterated twice (hold-out pre-pass).
+ */
+export interface RunSource {
+  problems(): Iterable<ProblemRow> | AsyncIterable<ProblemRow>;
+  candidatesOf(seq: number): CandidateMap | Promise<CandidateMap>;
+  invalidProblemLines(): number;
+}
+
+export function journalRunSource(journal: RunJournal): RunSource {
+  return {
+    problems: () => journal.problems(),
+    candidatesOf: (seq) => journal.candidatesOf(seq),
+    invalidProblemLines: () => Number(journal.getMeta('invalid_problem_lines') ?? 0),
+  };
+}
+
 export interface FinalizeOptions {
-  journal: RunJournal;
+  /** Where the candidates come from; `journal` is shorthand for `source: journalRunSource(journal)`. */
+  source?: RunSource;
+  journal?: RunJournal;
   /** The output root: parts go under `runs/<run-id>/`, `latest.json` at the root. */
   sink: Sink;
   n: number;
@@ -53,6 +81,8 @@ export interface FinalizeResult {
  */
 export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeResult> {
   const { sink, run } = options;
+  const source = options.source ?? (options.journal === undefined ? null : journalRunSource(options.journal));
+  if (source === null) throw new TypeError('finalizeRun: expected a source or a journal');
   const runDir = `runs/${run.runId}`;
   const manifestKey = `${runDir}/manifest.json`;
   // A manifest of an earlier (partial) attempt must not stand over parts this attempt rewrites:
@@ -72,13 +102,13 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   // A statement held out in this run (an evaluation problem by its own source/split) is held out
   // under every other id and source of the same run too, not only when it is in datasets/eval-sets.
   const heldStatements = new Map<string, string>();
-  for (const row of options.journal.problems()) {
+  for await (const row of source.problems()) {
     const problem = JSON.parse(row.json) as Problem;
     if (decideHoldout(problem, options.evalIndex, holdout) !== null) heldStatements.set(statementHash(problem.formal_statement), problem.id);
   }
 
   let problemIndex = 0;
-  for (const row of options.journal.problems()) {
+  for await (const row of source.problems()) {
     const problem = JSON.parse(row.json) as Problem;
     const hash = statementHash(problem.formal_statement);
     const shared = problemShared(problem, options.template, hash);
@@ -86,7 +116,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
     const heldOut = decideHoldout(problem, options.evalIndex, holdout, hash) ??
       (twin === undefined ? null : { reason: 'eval_statement_match' as const, detail: `statement equals held-out problem ${twin} of this run` });
     const placement = { split: assignSplit(hash, options.splits), heldOut };
-    const candidates = options.journal.candidatesOf(row.seq);
+    const candidates = await source.candidatesOf(row.seq);
     const canonical: CanonicalRecord[] = [];
     for (let sampleIndex = 0; sampleIndex < options.n; sampleIndex += 1) {
       const candidate = candidates.get(sampleIndex);
@@ -130,7 +160,7 @@ export async function finalizeRun(options: FinalizeOptions): Promise<FinalizeRes
   const statsJson = stats.toJSON({ price: options.price });
   const status = missingCandidates === 0 && statsJson.counters.by_kind.error === 0 ? 'complete' : 'partial';
   // Problem lines skipped with --skip-invalid are counted where readers look, never dropped silently.
-  const invalidProblemLines = Number(options.journal.getMeta('invalid_problem_lines') ?? 0);
+  const invalidProblemLines = source.invalidProblemLines();
   const statsPart = await sink.put(`${runDir}/stats.json`, `${JSON.stringify({ ...statsJson, missing_candidates: missingCandidates, invalid_problem_lines: invalidProblemLines, status }, null, 2)}\n`);
   const card = renderDatasetCard({
     name: run.dataset, runId: run.runId, configHash: run.configHash,

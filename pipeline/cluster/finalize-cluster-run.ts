@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { loadEvalIndex } from '../build/decontaminate.ts';
 import { finalizeRun, type FinalizeResult } from '../build/finalize.ts';
-import type { RunJournal } from '../build/journal.ts';
 import { ProoflineError } from '../errors.ts';
 import { remoteSection } from '../sample/create-sampler.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { ClusterConfigContext } from './cluster-setup.ts';
 import { DeadLetterSchema, clusterWorkPrefix } from './job-payloads.ts';
-import { type CandidateMap, openPartsRunSource, type PartsRunSource, type ProblemRow } from './parts-run-source.ts';
+import { openPartsRunSource } from './parts-run-source.ts';
 
 export type ClusterFinalizeOutcome =
   | { kind: 'finalized'; result: FinalizeResult; deadLetters: Record<string, number> }
@@ -31,7 +30,7 @@ export async function finalizeClusterRun(setup: ClusterConfigContext, runId: str
   if (unaccounted.length > 0) return { kind: 'unaccounted', jobs: unaccounted };
   const { build } = config;
   const result = await finalizeRun({
-    journal: await journalShaped(source), sink, n: source.info.n, template,
+    source, sink, n: source.info.n, template,
     run: { runId, configHash: hash, dataset: build.name },
     splits: build.splits, holdOutEvalSets: build.decontamination.hold_out_eval_sets, evalIndex: loadEvalIndex(join(repoRoot, 'datasets', 'eval-sets')),
     exports: build.exports, rowsPerPart: build.records_per_part, price: remoteSection(config.sampler)?.price ?? null,
@@ -39,24 +38,6 @@ export async function finalizeClusterRun(setup: ClusterConfigContext, runId: str
     ...(now === undefined ? {} : { now }),
   });
   return { kind: 'finalized', result, deadLetters: await deadLettersByCode(sink, runId) };
-}
-
-/**
- * finalizeRun reads a RunJournal synchronously until it takes a RunSource (docs/cluster.md,
- * "Changes" item 1); until then the parts are read up front behind the three journal methods it
- * calls. This holds every candidate of the run in memory at once — fine for test and moderate runs,
- * the reason for the interface change for large ones.
- */
-async function journalShaped(source: PartsRunSource): Promise<RunJournal> {
-  const rows: ProblemRow[] = [];
-  for await (const row of source.problems()) rows.push(row);
-  const candidates = new Map<number, CandidateMap>();
-  for (const row of rows) candidates.set(row.seq, await source.candidatesOf(row.seq));
-  return {
-    problems: () => rows.values(),
-    candidatesOf: (seq: number) => candidates.get(seq) ?? new Map(),
-    getMeta: (key: string) => (key === 'invalid_problem_lines' ? String(source.invalidProblemLines()) : null),
-  } as unknown as RunJournal;
 }
 
 /** Dead letters of the run by `<stage>:<code>` (the failures reported with the run). */

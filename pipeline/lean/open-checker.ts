@@ -11,12 +11,15 @@ import { ReplPool } from './repl-pool.ts';
 import { ReplRunner } from './repl-runner.ts';
 import { createSandboxDriver } from './sandbox/create-sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
+import type { VerdictStore } from './verdict-cache.ts';
 
 export interface OpenCheckerOptions {
   /** The checkout root: lean-project/ and datasets/policies/ are found from here. */
   repoRoot: string;
   logger?: Logger | undefined;
   tmpRoot?: string;
+  /** A verdict cache shared beyond this checker (cluster mode: the Redis one); default a private in-process cache. */
+  cache?: VerdictStore | undefined;
 }
 
 /**
@@ -43,6 +46,6 @@ export async function openProofChecker(config: LeanConfig, options: OpenCheckerO
           }),
         )
       : new CliRunner({ toolchain, driver, tmpRoot, headerTimeoutMs: config.header_timeout_ms, extraEnv: config.env });
-  const checker = createProofChecker(config, { toolchain, driver, policy, runner, tmpRoot, logger: options.logger });
+  const checker = createProofChecker(config, { toolchain, driver, policy, runner, tmpRoot, logger: options.logger, cache: options.cache });
   return { checker, toolchain };
 }

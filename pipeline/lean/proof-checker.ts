@@ -14,7 +14,7 @@ import { policyDigest } from './policy-digest.ts';
 import { policyId, type Policy } from './policy.ts';
 import type { SandboxDriver } from './sandbox/sandbox-driver.ts';
 import type { Toolchain } from './toolchain.ts';
-import { VerdictCache } from './verdict-cache.ts';
+import { VerdictCache, type VerdictStore } from './verdict-cache.ts';
 
 /** Bumped whenever a change could turn a verdict around; part of every cache key and verdict. */
 export const CHECKER_VERSION = '0.2.0';
@@ -51,7 +51,7 @@ export interface ProofCheckerDeps {
   tmpRoot: string;
   logger?: Logger | undefined;
   /** A verdict cache shared with other checkers (default: a private one of `cache.max_entries`). */
-  cache?: VerdictCache | undefined;
+  cache?: VerdictStore | undefined;
 }
 
 /**

@@ -7,7 +7,12 @@ import type { Verdict } from '../schemas/verdict.ts';
  * also when they arrive concurrently: the second caller awaits the first one's promise.
  * Only verdicts are cached; an infrastructure error is never remembered as an answer.
  */
-export class VerdictCache {
+/** What the checker needs of a verdict cache: this in-process one, or the cluster's shared Redis cache (pipeline/cluster/redis-verdict-cache.ts). */
+export interface VerdictStore {
+  getOrCheck(key: string, check: () => Promise<Verdict>): Promise<Verdict>;
+}
+
+export class VerdictCache implements VerdictStore {
   readonly #maxEntries: number;
   readonly #done = new Map<string, Verdict>();
   readonly #inFlight = new Map<string, Promise<Verdict>>();

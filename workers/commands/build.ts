@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type Logger, pino } from 'pino';
 import { configHash, defaultRunId } from '../../pipeline/build/run-identity.ts';
 import { loadEvalIndex } from '../../pipeline/build/decontaminate.ts';
-import { finalizeRun, publishLatest } from '../../pipeline/build/finalize.ts';
+import { finalizeRun, journalRunSource, publishLatest } from '../../pipeline/build/finalize.ts';
 import { RunJournal } from '../../pipeline/build/journal.ts';
 import { validateProblems } from '../../pipeline/build/load-problems.ts';
 import { runLocalBuild } from '../../pipeline/build/local-run.ts';
@@ -124,7 +124,7 @@ export const runBuild: Command = async (context) => {
       return 1;
     }
     const finalized = await finalizeRun({
-      journal, sink, n: samplerConfig.n, template,
+      source: journalRunSource(journal), sink, n: samplerConfig.n, template,
       run: { runId, configHash: hash, dataset: build.name },
       splits: build.splits, holdOutEvalSets: build.decontamination.hold_out_eval_sets, evalIndex: loadEvalIndex(join(REPO_ROOT, 'datasets', 'eval-sets')),
       exports: build.exports, rowsPerPart: build.records_per_part, price: remote?.price ?? null,

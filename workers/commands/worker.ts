@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadClusterConfig, openClusterChecker } from '../../pipeline/cluster/cluster-setup.ts';
+import { loadClusterConfig } from '../../pipeline/cluster/cluster-setup.ts';
+import { openProofChecker } from '../../pipeline/lean/open-checker.ts';
 import { runClusterWorker } from '../../pipeline/cluster/cluster-worker.ts';
 import { ClusterRateLimiter } from '../../pipeline/cluster/cluster-rate-limiter.ts';
 import { DEFAULT_NAMESPACE, checkNamespace } from '../../pipeline/cluster/queue-names.ts';
@@ -12,7 +13,6 @@ import { ProoflineError } from '../../pipeline/errors.ts';
 import { extractProof } from '../../pipeline/extract/extract-proof.ts';
 import { createSampler, remoteSection } from '../../pipeline/sample/create-sampler.ts';
 import { SamplingStats } from '../../pipeline/sample/sampling-stats.ts';
-import type { TokenRateLimiter } from '../../pipeline/sample/token-rate-limiter.ts';
 import { createCheckStage } from '../../pipeline/stages/check-stage.ts';
 import { createSampleStage } from '../../pipeline/stages/sample-stage.ts';
 import type { Command } from '../command-context.ts';
@@ -96,10 +96,9 @@ export const runWorker: Command = async (context) => {
       const remote = remoteSection(samplerConfig);
       const sampler = await createSampler(samplerConfig, { cwd: context.cwd, apiKey: readApiKey(samplerConfig, context.env) });
       closers.push(() => sampler.close());
-      // The Redis limiter has TokenRateLimiter's acquire/settle contract; the cast stands until
-      // SampleStageDeps.limiter takes a TokenLimiter interface (docs/cluster.md, "Changes" item 3).
+      // Tokens per minute across every worker of the namespace (the Redis limiter, not a per-process one).
       const limiter = remote?.tokens_per_minute
-        ? (new ClusterRateLimiter(redis, { name: 'bedrock-tokens', namespace, unitsPerWindow: remote.tokens_per_minute, windowMs: remote.rate_window_ms }) as unknown as TokenRateLimiter)
+        ? new ClusterRateLimiter(redis, { name: 'bedrock-tokens', namespace, unitsPerWindow: remote.tokens_per_minute, windowMs: remote.rate_window_ms })
         : null;
       sample = createSampleStage({
         sampler, template, stats: new SamplingStats(), extract: extractProof, timeoutMs: samplerConfig.timeout_ms,
@@ -110,7 +109,7 @@ export const runWorker: Command = async (context) => {
     }
     let check = null;
     if (role !== 'sample') {
-      const { checker } = await openClusterChecker(config.lean, { repoRoot: REPO_ROOT, logger, cache: new RedisVerdictCache(redis, { namespace }) });
+      const { checker } = await openProofChecker(config.lean, { repoRoot: REPO_ROOT, logger, cache: new RedisVerdictCache(redis, { namespace }) });
       closers.push(() => checker.close());
       check = createCheckStage(checker);
     }

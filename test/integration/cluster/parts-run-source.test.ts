@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { EvalIndex } from '../../../pipeline/build/decontaminate.ts';
-import { finalizeRun, type FinalizeOptions } from '../../../pipeline/build/finalize.ts';
+import { finalizeRun, type FinalizeOptions, journalRunSource, type RunSource } from '../../../pipeline/build/finalize.ts';
 import { type CheckOutcomeRow, RunJournal } from '../../../pipeline/build/journal.ts';
 import { candidatePartKey, deadLetterKey, encodeCandidatePart, PART_SCHEMA } from '../../../pipeline/cluster/job-payloads.ts';
 import { encodeProblemList, openPartsRunSource, type PartsRunSource, type ProblemRow, problemsKey, RUN_INFO_SCHEMA, runInfoKey } from '../../../pipeline/cluster/parts-run-source.ts';
@@ -46,9 +46,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function finalizeOptions(sink: FsSink, journal: RunJournal): FinalizeOptions {
+function finalizeOptions(sink: FsSink, source: RunSource): FinalizeOptions {
   return {
-    journal, sink, n: N, run: { runId: RUN, configHash: CONFIG_HASH, dataset: 'equivalence' },
+    source, sink, n: N, run: { runId: RUN, configHash: CONFIG_HASH, dataset: 'equivalence' },
     template: { version: 'v1', system: 's', user: '{{formal_statement}}' },
     splits: { validation_fraction: 0.3, salt: 's' }, holdOutEvalSets: true, evalIndex: new EvalIndex([]),
     exports: { sft: { enabled: true, max_per_problem: null, dedup_identical_proofs: true }, preference: { enabled: true, max_per_problem: null, dedup_identical_proofs: true }, rl_prompts: { enabled: true } },
@@ -73,18 +73,6 @@ async function writeClusterRun(sink: FsSink, scenario: (typeof SCENARIOS)[string
       await sink.put(candidatePartKey(RUN, seq, range), encodeCandidatePart({ schema: PART_SCHEMA, run_id: RUN, config_hash: CONFIG_HASH, problem_seq: seq, problem_id: problem.id, samples: range, candidates }));
     }
   }
-}
-
-/**
- * finalizeRun still takes a RunJournal and iterates synchronously; until it reads through the
- * RunSource interface (docs/cluster.md, "Changes"), the parts are preloaded behind the three
- * journal methods it calls.
- */
-async function asJournal(source: PartsRunSource): Promise<RunJournal> {
-  const rows: ProblemRow[] = [];
-  for await (const row of source.problems()) rows.push(row);
-  const candidates = new Map(await Promise.all(rows.map(async (row) => [row.seq, await source.candidatesOf(row.seq)] as const)));
-  return { problems: () => rows.values(), candidatesOf: (seq: number) => candidates.get(seq) ?? new Map(), getMeta: (key: string) => (key === 'invalid_problem_lines' ? String(source.invalidProblemLines()) : null) } as unknown as RunJournal;
 }
 
 async function filesUnder(root: string): Promise<Map<string, Buffer>> {
@@ -114,7 +102,7 @@ describe('a cluster run finalized from its parts', () => {
       }
     }
     const localSink = new FsSink(join(dir, 'local'));
-    const local = await finalizeRun(finalizeOptions(localSink, journal));
+    const local = await finalizeRun(finalizeOptions(localSink, journalRunSource(journal)));
     journal.close();
 
     // Cluster: the same candidates as parts (some problems split over several jobs) and dead letters.
@@ -122,7 +110,7 @@ describe('a cluster run finalized from its parts', () => {
     await writeClusterRun(clusterSink, scenario);
     const source = await openPartsRunSource(clusterSink, RUN);
     expect(source.unaccounted()).toEqual([]);
-    const cluster = await finalizeRun(finalizeOptions(clusterSink, await asJournal(source)));
+    const cluster = await finalizeRun(finalizeOptions(clusterSink, source));
 
     expect(cluster.status).toBe(local.status);
     expect(local.status).toBe(name === 'complete' ? 'complete' : 'partial');
