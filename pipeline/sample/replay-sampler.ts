@@ -1,4 +1,4 @@
-import { close, open, read } from 'node:fs';
+import { close, fstat, open, read, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ProoflineError } from '../errors.ts';
@@ -9,6 +9,7 @@ import type { Completion, PreparedRequest, SampleInput, Sampler } from './sample
 const openFile = promisify(open);
 const readAt = promisify(read);
 const closeFile = promisify(close);
+const statFile = promisify(fstat) as (fd: number) => Promise<Stats>;
 
 /** Bytes read from a source at a time while indexing it. */
 const INDEX_CHUNK = 1 << 20;
@@ -32,7 +33,9 @@ const FIELDS = 5;
  * Every row is validated when the sampler loads, but only an index is kept in memory (source,
  * byte offset and length, line, model); `send` reads its row back from the file. Memory is then a
  * few dozen bytes per recorded row, not the recorded texts. The sources must not change while the
- * sampler is open.
+ * sampler is open: each read checks that the file's size and mtime are those seen at load and that
+ * the row read back has the indexed `problem_id` and model, and a changed source is REPLAY_MISSING
+ * naming the file and line (fatal to a local build) — never another problem's text.
  */
 export async function loadReplaySampler(config: ReplaySamplerConfig, options: { cwd: string }): Promise<Sampler> {
   if (config.sources.length === 0) {
@@ -42,6 +45,7 @@ export async function loadReplaySampler(config: ReplaySamplerConfig, options: { 
   const models: string[] = [];
   const modelIndex = new Map<string, number>();
   const files: number[] = [];
+  const seen: { size: number; mtimeMs: number }[] = [];
   const closeAll = async (): Promise<void> => void (await Promise.all(files.splice(0).map((fd) => closeFile(fd))));
   try {
     for (const [sourceIndex, source] of config.sources.entries()) {
@@ -57,6 +61,8 @@ export async function loadReplaySampler(config: ReplaySamplerConfig, options: { 
         if (entries === undefined) byProblem.set(row.problemId, (entries = []));
         entries.push(sourceIndex, row.offset, row.length, row.line, model);
       }
+      const stats = await statFile(fd);
+      seen.push({ size: stats.size, mtimeMs: stats.mtimeMs });
     }
   } catch (error) {
     await closeAll();
@@ -88,11 +94,24 @@ export async function loadReplaySampler(config: ReplaySamplerConfig, options: { 
       const source = config.sources[recorded[SOURCE]!]!;
       const fd = files[recorded[SOURCE]!];
       if (fd === undefined) throw new ProoflineError('REPLAY_MISSING', `No recorded completion #${request.sampleIndex} for problem ${request.problemId}: the replay sampler is closed`);
+      const where = `${source.path}:${recorded[LINE]}`;
+      const changed = (why: string): ProoflineError => new ProoflineError('REPLAY_MISSING', `${where}: the replay source changed since it was loaded (${why}); rerun to index it again`, {
+        details: { file: source.path, line: recorded[LINE], problemId: request.problemId, sampleIndex: request.sampleIndex },
+      });
+      const stats = await statFile(fd);
+      const atLoad = seen[recorded[SOURCE]!]!;
+      if (stats.size !== atLoad.size || stats.mtimeMs !== atLoad.mtimeMs) {
+        throw changed(`size ${atLoad.size} → ${stats.size} bytes, mtime ${new Date(atLoad.mtimeMs).toISOString()} → ${new Date(stats.mtimeMs).toISOString()}`);
+      }
       const bytes = Buffer.allocUnsafe(recorded[LENGTH]!);
       const { bytesRead } = await readAt(fd, bytes, 0, bytes.length, recorded[OFFSET]!);
-      const where = `${source.path}:${recorded[LINE]}`;
-      const value = bytesRead === bytes.length ? recordedText(bytes.toString('utf8'), source) : null;
-      if (value === null) throw new ProoflineError('INPUT_INVALID', `${where}: the replay source changed since it was loaded`);
+      if (bytesRead !== bytes.length) throw changed(`the row ends after ${bytesRead} of ${bytes.length} bytes`);
+      const row = recordedRow(bytes.toString('utf8'), source);
+      if (row === null) throw changed('the row no longer parses as a recorded completion');
+      if (row.problemId !== request.problemId) throw changed(`the row is for problem ${JSON.stringify(row.problemId)}, indexed for ${request.problemId}`);
+      const model = models[recorded[MODEL]!]!;
+      if (row.model !== model) throw changed(`the row's model is ${JSON.stringify(row.model)}, indexed as ${JSON.stringify(model)}`);
+      const value = row.text;
       const text = source.lean_file ? `\`\`\`lean4\n${value.trimEnd()}\n\`\`\`` : value;
       return { text, reasoning: null, reasoningRedacted: false, stopReason: 'recorded', truncated: false, usage: { inputTokens: 0, outputTokens: 0 }, model: models[recorded[MODEL]!]!, latencyMs: 0 };
     },
@@ -108,11 +127,12 @@ async function openSource(source: ReplaySource, cwd: string): Promise<number> {
   }
 }
 
-/** The text field of a row that validated at load, or null when the line no longer parses as one. */
-function recordedText(line: string, source: ReplaySource): string | null {
+/** A row that validated at load (its problem, model and text), or null when the line no longer parses as one. */
+function recordedRow(line: string, source: ReplaySource): { problemId: unknown; model: string; text: string } | null {
   try {
-    const value = (JSON.parse(line) as Record<string, unknown>)[source.text_field];
-    return typeof value === 'string' ? value : null;
+    const row = JSON.parse(line) as Record<string, unknown>;
+    const value = row[source.text_field];
+    return typeof value === 'string' ? { problemId: row.problem_id, model: typeof row.model === 'string' ? row.model : 'replay', text: value } : null;
   } catch {
     return null;
   }
@@ -126,30 +146,50 @@ interface IndexedRow {
   line: number;
 }
 
-/** Validates every row of a source, reading it a chunk at a time, and yields where each row is. */
+/**
+ * Validates every row of a source, reading it a chunk at a time, and yields where each row is.
+ * Linear in the file: a newline is searched for only in the bytes just read, and the pieces of a
+ * row that spans chunks are joined once, when its newline comes (a 64 MiB line is copied once,
+ * not once per chunk).
+ */
 async function* indexSource(fd: number, source: ReplaySource): AsyncGenerator<IndexedRow> {
-  let carry = Buffer.alloc(0);
-  let carryOffset = 0; // file offset of carry[0]
-  let position = 0;
+  const pending: Buffer[] = []; // the current row's bytes from earlier chunks (copies: `chunk` is reused)
+  let pendingLength = 0;
+  let rowOffset = 0; // file offset of the current row's first byte
+  let position = 0; // file offset of chunk[0]
   let line = 0;
   const chunk = Buffer.allocUnsafe(INDEX_CHUNK);
+  const rowAt = (bytes: Buffer): IndexedRow | null => {
+    line += 1;
+    const row = parseRow(bytes.toString('utf8'), source, line);
+    return row === null ? null : { ...row, offset: rowOffset, length: bytes.length, line };
+  };
   for (;;) {
     const { bytesRead } = await readAt(fd, chunk, 0, chunk.length, position);
-    const atEnd = bytesRead === 0;
-    position += bytesRead;
-    const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-    let start = 0;
-    for (let newline = data.indexOf(10); newline >= 0 || (atEnd && start < data.length); newline = data.indexOf(10, start)) {
-      const end = newline >= 0 ? newline : data.length;
-      line += 1;
-      const row = parseRow(data.toString('utf8', start, end), source, line);
-      if (row !== null) yield { ...row, offset: carryOffset + start, length: end - start, line };
-      start = end + 1;
-      if (newline < 0) break;
+    if (bytesRead === 0) {
+      // A last row without a newline.
+      if (pendingLength > 0) {
+        const row = rowAt(Buffer.concat(pending, pendingLength));
+        if (row !== null) yield row;
+      }
+      return;
     }
-    if (atEnd) return;
-    carry = Buffer.from(data.subarray(start)); // a copy: `chunk` is reused
-    carryOffset += start;
+    const data = chunk.subarray(0, bytesRead);
+    let start = 0;
+    for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, start)) {
+      const bytes = pendingLength === 0 ? data.subarray(start, newline) : Buffer.concat([...pending, data.subarray(0, newline)], pendingLength + newline);
+      pending.length = 0;
+      pendingLength = 0;
+      const row = rowAt(bytes);
+      if (row !== null) yield row;
+      start = newline + 1;
+      rowOffset = position + start;
+    }
+    if (start < bytesRead) {
+      pending.push(Buffer.from(data.subarray(start)));
+      pendingLength += bytesRead - start;
+    }
+    position += bytesRead;
   }
 }
 

@@ -44,14 +44,15 @@ describe('replay sampler index', () => {
     }
   });
 
-  it('reads a sample’s text from the file when it is sent, not from memory', async () => {
+  it('reads a sample’s text from the file when it is sent, not from memory; a source changed since load is REPLAY_MISSING', async () => {
     const path = join(dir, 'r.jsonl');
     await writeFile(path, `${JSON.stringify({ problem_id: 'a', text: 'first answer' })}\n`);
     const sampler = await loadReplaySampler({ sources: [{ path: 'r.jsonl', text_field: 'text', lean_file: false }] }, { cwd: dir });
     try {
-      // Same length, other text, rewritten in place after loading: what is sent is what is on disk.
+      expect((await send(sampler, 'a', 0)).text).toBe('first answer');
+      // Same length, other text, rewritten in place after loading: never sent as if it were the loaded row.
       await writeFile(path, `${JSON.stringify({ problem_id: 'a', text: 'other answer' })}\n`);
-      expect((await send(sampler, 'a', 0)).text).toBe('other answer');
+      await expect(send(sampler, 'a', 0)).rejects.toMatchObject({ code: 'REPLAY_MISSING', message: expect.stringContaining('r.jsonl:1: the replay source changed since it was loaded') });
       // A row that no longer parses is reported, not sent as an empty completion.
       await writeFile(path, `${'{'.repeat(JSON.stringify({ problem_id: 'a', text: 'first answer' }).length)}\n`);
       await expect(send(sampler, 'a', 0)).rejects.toThrow('r.jsonl:1: the replay source changed since it was loaded');
