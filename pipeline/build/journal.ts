@@ -167,18 +167,37 @@ export class RunJournal {
     return batch?.committed ?? Promise.resolve();
   }
 
-  /** Runs one write inside the open batch (opening one if needed) and returns the batch's commit. */
+  /**
+   * Runs one write inside the open batch (opening one if needed) and returns the batch's commit.
+   * A statement that throws leaves the batch's earlier writes in the transaction — unless SQLite
+   * rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR…): the batch is then lost, so its
+   * writers are rejected at once (OUTPUT_WRITE_FAILED) and the next write opens a new batch instead
+   * of running in autocommit. Either way the statement's error is thrown.
+   */
   #write(write: () => void): Promise<void> {
     if (this.#batch === null) {
-      this.#db.exec('BEGIN');
+      try {
+        this.#db.exec('BEGIN');
+      } catch (cause) {
+        throw new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot write to the run journal ${this.path}: ${(cause as Error).message}`, { cause });
+      }
       let resolve!: () => void;
       let reject!: (error: ProoflineError) => void;
       const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       committed.catch(() => {}); // a caller that does not await still must not crash the process; those that do see the error
       this.#batch = { writes: 0, timer: setTimeout(() => this.#commitBatch(), this.#batchDelayMs), committed, resolve, reject };
     }
-    const batch = this.#batch;
-    write(); // a failed statement leaves the batch's earlier writes in the transaction
+    const batch = this.#batch!;
+    try {
+      write();
+    } catch (cause) {
+      if (this.#db.isTransaction) throw cause;
+      this.#batch = null;
+      clearTimeout(batch.timer);
+      const error = new ProoflineError('OUTPUT_WRITE_FAILED', `Cannot write to the run journal ${this.path}: ${(cause as Error).message} (its uncommitted batch of ${batch.writes} writes was rolled back)`, { cause });
+      batch.reject(error);
+      throw error;
+    }
     batch.writes += 1;
     if (batch.writes >= this.#batchWrites) this.#commitBatch();
     return batch.committed;
