@@ -61,9 +61,9 @@ describe('a journal write that fails mid-run (disk full)', () => {
     });
     const result = await runLocalBuild({
       journal: failing, n: 1, sampleConcurrency: 1, checkConcurrency: 1, maxPendingChecks: 4, signal: new AbortController().signal,
-      sample: { name: 's', run: async () => completionOf('p0', 0) },
+      sample: { name: 'sample', run: async () => completionOf('p0', 0) },
       // Finishes after the commit failed: its outcome has no completion row to attach to (recordOutcome throws).
-      check: { name: 'c', run: async () => (await tick(30), verdict('L2')) },
+      check: { name: 'check', run: async () => (await tick(30), verdict('L2')) },
     });
     await tick(50);
     expect(result.fatalError?.code).toBe('OUTPUT_WRITE_FAILED');
@@ -82,8 +82,8 @@ describe('a journal write that fails mid-run (disk full)', () => {
     const events: string[] = [];
     const result = await runLocalBuild({
       journal: failing, n: 1, sampleConcurrency: 1, checkConcurrency: 1, maxPendingChecks: 4, signal: new AbortController().signal,
-      sample: { name: 's', run: async () => completionOf('p0', 0) },
-      check: { name: 'c', run: async () => verdict('L2') },
+      sample: { name: 'sample', run: async () => completionOf('p0', 0) },
+      check: { name: 'check', run: async () => verdict('L2') },
       onEvent: (event) => void events.push(event.type),
     });
     await tick(20);
@@ -129,9 +129,9 @@ describe('what is committed at once and what waits for the batch', () => {
     await runLocalBuild({
       journal, n: 1, sampleConcurrency: 1, checkConcurrency: 1, maxPendingChecks: 1, signal: new AbortController().signal,
       sampleCachePersistent: options.sampleCachePersistent,
-      sample: { name: 's', run: async ({ problem, sampleIndex }) => completionOf(problem.id, sampleIndex, options.completion) },
+      sample: { name: 'sample', run: async ({ problem, sampleIndex }) => completionOf(problem.id, sampleIndex, options.completion) },
       // The second check looks at what the first left committed.
-      check: { name: 'c', run: async () => ((checks += 1) === 2 && seen.push(committed(path)), options.verdict) },
+      check: { name: 'check', run: async () => ((checks += 1) === 2 && seen.push(committed(path)), options.verdict) },
     });
     journal.close();
     return seen[0]!;
