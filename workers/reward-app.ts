@@ -4,6 +4,7 @@ import type { AdapterDeps } from '../pipeline/serve/adapters/adapter-deps.ts';
 import { createTokenMatcher, type ClientToken } from '../pipeline/serve/bearer-auth.ts';
 import { errorResponse } from '../pipeline/serve/error-response.ts';
 import { opsRoutes } from '../pipeline/serve/ops-routes.ts';
+import { RefusalLog } from '../pipeline/serve/refusal-log.ts';
 import { unauthenticatedClientId } from '../pipeline/serve/request-options.ts';
 import type { CheckerRewardService } from '../pipeline/serve/reward-service.ts';
 import type { ServeConfig } from '../pipeline/serve/serve-config.ts';
@@ -22,6 +23,8 @@ export interface RewardAppDeps {
   logger?: FastifyBaseLogger;
   /** Extra deps for the trainer adapters (e.g. the statement index). */
   adapterDeps?: Omit<AdapterDeps, 'service'>;
+  /** Refusals are logged one by one at info only once per window (then counted); tests shorten it. */
+  refusalLogWindowMs?: number;
 }
 
 /** Answer without a token and while draining: probes must see the truth. */
@@ -36,8 +39,9 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   const app = Fastify({
     bodyLimit: config.limits.body_limit_bytes,
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
-    // Not two info lines per request (thousands per second under a trainer's load): refusals and
-    // errors are logged by the error handler, every request only at debug (onResponse below).
+    // Not two info lines per request (thousands per second under a trainer's load): errors are
+    // logged by the error handler, refusals through the RefusalLog (the first at info, then a count
+    // per window; each at debug), every request only at debug (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // /v1/verify's compiled body check relies on these (no coercion, no defaults, no removed properties).
@@ -45,6 +49,11 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   });
   const matchToken = (deps.tokens ?? []).length > 0 ? createTokenMatcher(deps.tokens ?? []) : null;
   const retryAfterS = (): number => service.scheduler.retryAfterS();
+  const refusals = new RefusalLog(app.log, deps.refusalLogWindowMs);
+  app.addHook('onClose', (_app, done) => {
+    refusals.close();
+    done();
+  });
 
   app.decorateRequest('clientId', '');
   app.decorateRequest('receivedAtMs', 0);
@@ -74,7 +83,7 @@ export async function createRewardApp(deps: RewardAppDeps): Promise<FastifyInsta
   app.setErrorHandler(async (error, request, reply) => {
     const response = errorResponse(error, retryAfterS);
     if (response.isUnexpected) request.log.error({ reqId: request.id, err: error }, 'unexpected error');
-    else request.log.info({ reqId: request.id, status: response.status, code: response.body.error.code }, 'request refused');
+    else refusals.note({ reqId: request.id, status: response.status, code: response.body.error.code });
     service.metrics.rejectedRequests.inc({ reason: response.body.error.code });
     if (response.status === 401) reply.header('www-authenticate', 'Bearer');
     if (response.retryAfterS !== null) reply.header('retry-after', String(response.retryAfterS));

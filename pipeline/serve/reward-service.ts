@@ -39,6 +39,8 @@ export interface CheckerRewardService extends RewardService {
   readonly problemCount: number;
   /** Items of admitted requests waiting for a check now (bounded by queue.max_waiting_items). */
   readonly waitingItems: number;
+  /** UTF-8 bytes of those items' own text (bounded by queue.max_waiting_bytes). */
+  readonly waitingBytes: number;
   /** One check through the checker (the pool imports `header`); /readyz is ready once it returns a verdict. */
   warmUp(header: string): Promise<void>;
   /** Stops admitting; requests still waiting after `drainTimeoutMs` get deadline_exceeded. Resolves when none is left. */
@@ -91,6 +93,7 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     concurrency: () => scheduler.limits.concurrency,
     leanInvocations: () => deps.checker.stats.leanInvocations,
     waitingItems: () => waitingItems,
+    waitingBytes: () => waitingBytes,
   });
   const inFlight = new Map<string, Job>();
   /**
@@ -101,9 +104,15 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
   const remembered = new Map<string, Remembered>();
   // The context's own digest (43 characters), so every key hashes a short fixed prefix instead of the whole context.
   const keyPrefix = `${hash('sha256', deps.verdictContext, 'base64url')}:`;
-  /** Items waiting for a check (new or joined), over all clients and per client: bounded like the queue. */
+  /**
+   * Items waiting for a check (new or joined) and the UTF-8 bytes of their own text, over all
+   * clients and per client: bounded like the queue (queue.max_waiting_items, max_waiting_bytes).
+   */
   let waitingItems = 0;
-  const waitingPerClient = new Map<string, number>();
+  let waitingBytes = 0;
+  const waitingPerClient = new Map<string, { items: number; bytes: number }>();
+  const maxWaitingBytes = config.queue.max_waiting_bytes;
+  const maxWaitingBytesPerClient = config.queue.max_waiting_bytes_per_client;
   const active = new Set<ActiveRequest>();
   const readiness = { isReady: false, detail: 'warming up: no check has gone through the checker yet' };
   let isDraining = false;
@@ -129,7 +138,8 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     return {
       kind: 'check',
       id: item.id,
-      // Length-prefixed, so no two different triples concatenate to the same text.
+      // Length-prefixed, so no two different triples concatenate to the same text; hashed as UTF-8,
+      // which is one-to-one only on well-formed text (assertWellFormed refused the rest).
       key: hash('sha256', `${keyPrefix}${header.length}:${header}${statement.length}:${statement}${completion.length}:${completion}`, 'base64url'),
       request: { header, formal_statement: statement, completion },
       format: { isRequired: isFormatRequired, isOk: isFormatRequired && hasRequiredFormat(completion) },
@@ -173,15 +183,17 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     return { ...template, id };
   }
 
-  function waitingFor(clientId: string): number {
-    return waitingPerClient.get(clientId) ?? 0;
+  function waitingFor(clientId: string): { items: number; bytes: number } {
+    return waitingPerClient.get(clientId) ?? NOTHING_WAITING;
   }
 
-  function addWaiting(clientId: string, delta: number): void {
-    waitingItems += delta;
-    const n = waitingFor(clientId) + delta;
-    if (n === 0) waitingPerClient.delete(clientId);
-    else waitingPerClient.set(clientId, n);
+  function addWaiting(clientId: string, items: number, bytes: number): void {
+    waitingItems += items;
+    waitingBytes += bytes;
+    const now = waitingFor(clientId);
+    const next = { items: now.items + items, bytes: now.bytes + bytes };
+    if (next.items === 0) waitingPerClient.delete(clientId);
+    else waitingPerClient.set(clientId, next);
   }
 
   async function checkWithRetries(job: Job): Promise<Outcome> {
@@ -207,11 +219,13 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     const outcome = await Promise.race([job.done, request.expired]);
     job.waiters -= 1;
     if (outcome === EXPIRED) {
-      if (job.waiters === 0 && job.state === 'queued') {
+      if (job.state === 'queued' && job.waiters === 0) {
         scheduler.cancel(job);
         inFlight.delete(job.key);
+        return resultWithoutVerdict(item.id, 'deadline_exceeded', "No verdict by the request's deadline: the check was still queued and, with no other request waiting for it, was dropped; a retry queues it again");
       }
-      return resultWithoutVerdict(item.id, 'deadline_exceeded', `No verdict by the request's deadline (${job.state === 'queued' ? 'still queued' : 'still checking'}); a retry reuses the verdict once it is in`);
+      if (job.state === 'queued') return resultWithoutVerdict(item.id, 'deadline_exceeded', "No verdict by the request's deadline: the check is still queued (another request waits for it); a retry joins it");
+      return resultWithoutVerdict(item.id, 'deadline_exceeded', `No verdict by the request's deadline: the check was already running and runs to the end${deps.maxRememberedVerdicts > 0 ? '; its verdict is cached, so a retry once it is in reuses it' : ' (the verdict cache is off, so a retry checks again)'}`);
     }
     if (outcome.kind === 'verdict') return resultFromVerdict(item.id, outcome.verdict, item.format, existing !== undefined);
     // A broken problem (bad statement, a header that does not elaborate) is not the machine's fault: no retry helps.
@@ -263,40 +277,56 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
     get waitingItems() {
       return waitingItems;
     },
+    get waitingBytes() {
+      return waitingBytes;
+    },
 
     async verify(items, options) {
       if (isDraining) throw new ServeError('unavailable', 'The reward service is shutting down and admits no new requests; retry against another replica or after the restart', { retryAfterS: 5 });
       const requireFormat = options.requireFormat ?? config.reward.require_format;
       const resolved: Resolved[] = new Array(items.length);
       let waiting = 0;
+      let bytes = 0;
       let newKeys: Set<string> | undefined;
       for (let i = 0; i < items.length; i += 1) {
-        const r = resolveItem(items[i]!, requireFormat);
+        const item = items[i]!;
+        assertWellFormed(item, i);
+        const r = resolveItem(item, requireFormat);
         const known = r.kind === 'check' ? remembered.get(r.key) : undefined;
         if (r.kind === 'check' && known === undefined) {
           waiting += 1;
+          bytes += ownTextBytes(item);
           if (!inFlight.has(r.key)) (newKeys ??= new Set()).add(r.key);
         }
         resolved[i] = known === undefined || r.kind !== 'check' ? r : answered(rememberedResult(known, r.id, r.format));
       }
       const newChecks = newKeys?.size ?? 0;
       const clientId = options.clientId;
+      if (bytes > maxWaitingBytesPerClient) {
+        // Never admissible, however idle the service: a 413, not a 429 forever.
+        throw new ServeError('request_too_large', `Expected the text of the items that need a check to total at most ${maxWaitingBytesPerClient} bytes (serve.queue.max_waiting_bytes_per_client), got ${bytes} bytes; split the batch`);
+      }
       const fitsQueue = scheduler.canAdmit(clientId, newChecks);
-      // Duplicates of checks in flight take no queue slot, but each waits with its request in memory.
-      const fitsWaiting = waiting === 0 || (waitingItems + waiting <= config.queue.max_waiting_items && waitingFor(clientId) + waiting <= config.queue.max_waiting_items_per_client);
-      if (!fitsQueue || !fitsWaiting) {
-        const bound = fitsQueue
-          ? `items waiting for checks ${waitingItems}/${config.queue.max_waiting_items}, this client ${waitingFor(clientId)}/${config.queue.max_waiting_items_per_client}`
-          : `queued ${scheduler.queued}/${scheduler.limits.maxQueued}, this client ${scheduler.queuedFor(clientId)}/${scheduler.limits.maxQueuedPerClient}, ${scheduler.running} running`;
+      // Duplicates of checks in flight take no queue slot, but each waits with its request in memory:
+      // bounded by count and by the bytes of text it holds.
+      const mine = waitingFor(clientId);
+      const fitsWaiting = waiting === 0 || (waitingItems + waiting <= config.queue.max_waiting_items && mine.items + waiting <= config.queue.max_waiting_items_per_client);
+      const fitsBytes = waiting === 0 || (waitingBytes + bytes <= maxWaitingBytes && mine.bytes + bytes <= maxWaitingBytesPerClient);
+      if (!fitsQueue || !fitsWaiting || !fitsBytes) {
+        const bound = !fitsQueue
+          ? `queued ${scheduler.queued}/${scheduler.limits.maxQueued}, this client ${scheduler.queuedFor(clientId)}/${scheduler.limits.maxQueuedPerClient}, ${scheduler.running} running`
+          : !fitsWaiting
+            ? `items waiting for checks ${waitingItems}/${config.queue.max_waiting_items}, this client ${mine.items}/${config.queue.max_waiting_items_per_client}`
+            : `bytes of text waiting for checks ${waitingBytes}/${maxWaitingBytes}, this client ${mine.bytes}/${maxWaitingBytesPerClient}; this request ${bytes}`;
         throw new ServeError('overloaded', `The reward service cannot take ${newChecks} more check(s) and ${waiting} waiting item(s) from client \`${truncate(clientId)}\` now (${bound})`, { retryAfterS: scheduler.retryAfterS() });
       }
       if (waiting === 0) return count(resolved.map((r) => (r as { result: ItemResult }).result));
       const request = openRequest(options.deadlineAtMs);
-      addWaiting(clientId, waiting);
+      addWaiting(clientId, waiting, bytes);
       try {
         return count(await Promise.all(resolved.map((r) => (r.kind === 'answered' ? r.result : waitForCheck(r, options, request)))));
       } finally {
-        addWaiting(clientId, -waiting);
+        addWaiting(clientId, -waiting, -bytes);
         request.close();
       }
     },
@@ -322,6 +352,42 @@ export function createCheckerRewardService(config: ServeConfig, deps: CheckerRew
       scheduler.cancelAll();
     },
   };
+}
+
+const NOTHING_WAITING = { items: 0, bytes: 0 } as const;
+const TEXT_FIELDS = ['header', 'formal_statement', 'completion', 'proof'] as const;
+
+/**
+ * Refuses item text that is not well-formed UTF-16 (a lone surrogate): it has no UTF-8 form, so
+ * Lean could not be shown it as sent, and the verdict key (sha256 of the UTF-8 text) would map it
+ * onto U+FFFD and answer it with another text's verdict.
+ */
+function assertWellFormed(item: VerifyItem, index: number): void {
+  for (const field of TEXT_FIELDS) {
+    const text = item[field];
+    if (text === undefined || text.isWellFormed()) continue;
+    const at = firstLoneSurrogate(text);
+    throw new ServeError('invalid_request', `Expected items.${index}.${field} to be well-formed Unicode text, got a lone surrogate (\\u${text.charCodeAt(at).toString(16)} at UTF-16 offset ${at}), which has no UTF-8 form; send the text Lean should check`, { field: `items.${index}.${field}` });
+  }
+}
+
+function firstLoneSurrogate(text: string): number {
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i += 1;
+    else if ((unit & 0xf800) === 0xd800) return i;
+  }
+  return -1;
+}
+
+/** UTF-8 bytes of the text an item carries itself (a problem_id's registry text is shared, not counted). */
+function ownTextBytes(item: VerifyItem): number {
+  let n = 0;
+  for (const field of TEXT_FIELDS) {
+    const text = item[field];
+    if (text !== undefined) n += Buffer.byteLength(text, 'utf8');
+  }
+  return n;
 }
 
 function answered(result: ItemResult): Resolved {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
+const MIB = 1024 * 1024;
 
 /**
  * `serve:` — the reward service (`proofline serve`). Every default lives here; the lead mounts this
@@ -32,11 +33,11 @@ export const ServeConfigSchema = z
     limits: z
       .object({
         /** Largest request body; larger → 413 before parsing. */
-        body_limit_bytes: positiveInt.default(64 * 1024 * 1024),
+        body_limit_bytes: positiveInt.default(64 * MIB),
         /** Most items in one request; more → 413 `too_many_items`. */
         max_items: positiveInt.default(8192),
       })
-      .default({ body_limit_bytes: 64 * 1024 * 1024, max_items: 8192 }),
+      .default({ body_limit_bytes: 64 * MIB, max_items: 8192 }),
     queue: z
       .object({
         /** Checks handed to the checker at once (null = 2 × lean.pool.size, which keeps the pool fed). */
@@ -53,10 +54,35 @@ export const ServeConfigSchema = z
          * its request in memory: past this bound a request is refused (429) like a full queue.
          */
         max_waiting_items: positiveInt.default(131_072),
-        /** Items one client may have waiting for checks (fair share of max_waiting_items). */
-        max_waiting_items_per_client: positiveInt.default(65_536),
+        /**
+         * Items one client may have waiting for checks. Default 1/8 of max_waiting_items, so it takes
+         * eight clients at their bound to fill the total (at 1/2, two busy clients left every other
+         * client nothing but 429s); at least limits.max_items, so one maximal request fits.
+         */
+        max_waiting_items_per_client: positiveInt.default(16_384),
+        /**
+         * UTF-8 bytes of the text that waiting items carry themselves (header + formal_statement +
+         * completion/proof; a problem_id's registry text is shared and not counted), over all
+         * clients: the item bound counts items, so 24 one-item requests with an 8 MB completion
+         * each would otherwise all be admitted. Past it → 429 + Retry-After.
+         */
+        max_waiting_bytes: positiveInt.default(256 * MIB),
+        /**
+         * Such bytes one client may have waiting (default 1/4 of max_waiting_bytes: it must hold one
+         * maximal request, limits.body_limit_bytes, whose item text is never larger than its body).
+         */
+        max_waiting_bytes_per_client: positiveInt.default(64 * MIB),
       })
-      .default({ concurrency: null, max_queued: 32_768, max_queued_per_client: 16_384, max_attempts: 2, max_waiting_items: 131_072, max_waiting_items_per_client: 65_536 }),
+      .default({
+        concurrency: null,
+        max_queued: 32_768,
+        max_queued_per_client: 16_384,
+        max_attempts: 2,
+        max_waiting_items: 131_072,
+        max_waiting_items_per_client: 16_384,
+        max_waiting_bytes: 256 * MIB,
+        max_waiting_bytes_per_client: 64 * MIB,
+      }),
     deadline: z
       .object({
         /** Deadline of a request that names none (OpenRLHF gives up after 180 s). */
@@ -90,6 +116,9 @@ export const ServeConfigSchema = z
   })
   .refine((c) => c.limits.max_items <= c.queue.max_waiting_items_per_client && c.queue.max_waiting_items_per_client <= c.queue.max_waiting_items, {
     message: 'expected limits.max_items <= queue.max_waiting_items_per_client <= queue.max_waiting_items (a request that can never be admitted must be a 413, not a 429 forever)',
+  })
+  .refine((c) => c.limits.body_limit_bytes <= c.queue.max_waiting_bytes_per_client && c.queue.max_waiting_bytes_per_client <= c.queue.max_waiting_bytes, {
+    message: 'expected limits.body_limit_bytes <= queue.max_waiting_bytes_per_client <= queue.max_waiting_bytes (the text of a request that fits the body limit must fit the waiting bytes, or it would be a 429 forever)',
   });
 
 export type ServeConfig = z.infer<typeof ServeConfigSchema>;

@@ -10,13 +10,19 @@ export const SERVE_ERROR_KINDS = {
   unauthorized: { status: 401, code: 'UNAUTHORIZED' },
   /** More items than `serve.limits.max_items`. */
   too_many_items: { status: 413, code: 'TOO_MANY_ITEMS' },
-  /** The admission queue cannot take the request now: retry after `retryAfterS`. */
+  /** The items' text is larger than one client may ever have waiting (`serve.queue.max_waiting_bytes_per_client`): split it. */
+  request_too_large: { status: 413, code: 'REQUEST_TOO_LARGE' },
+  /** The admission bounds (queue, waiting items, waiting bytes) cannot take the request now: retry after `retryAfterS`. */
   overloaded: { status: 429, code: 'OVERLOADED' },
   /** Shutting down (or not ready): another replica, or this one after restart, will answer. */
   unavailable: { status: 503, code: 'UNAVAILABLE' },
   /** Nothing in the request got a verdict because the checker kept failing: retry, never learn from it. */
   checker_failed: { status: 503, code: 'CHECKER_FAILED' },
-  /** Nothing in the request got a verdict by its deadline (the checks go on and land in the cache): retry. */
+  /**
+   * Nothing in the request got a verdict by its deadline: retry. A check already running finishes
+   * and its verdict is cached (a retry reuses it); a queued check no other request waits for is
+   * dropped (a retry queues it again).
+   */
   deadline_exceeded: { status: 503, code: 'DEADLINE_EXCEEDED' },
 } as const satisfies Record<string, { status: number; code: string }>;
 

@@ -24,6 +24,7 @@ export interface ServeGauges {
   concurrency: () => number;
   leanInvocations: () => number;
   waitingItems: () => number;
+  waitingBytes: () => number;
 }
 
 export function createServeMetrics(gauges: ServeGauges): ServeMetrics {
@@ -36,6 +37,7 @@ export function createServeMetrics(gauges: ServeGauges): ServeMetrics {
   gauge('proofline_checks_running', 'Checks handed to the checker now.', gauges.running);
   gauge('proofline_pool_utilisation', 'Running checks / scheduler slots (0..1).', () => gauges.running() / gauges.concurrency());
   gauge('proofline_waiting_items', 'Items waiting for a check (new ones and duplicates joining a check in flight), over all clients.', gauges.waitingItems);
+  gauge('proofline_waiting_bytes', 'UTF-8 bytes of the text that waiting items carry (header, statement, completion; not registry text), over all clients.', gauges.waitingBytes);
   gauge('proofline_lean_invocations', 'Lean elaborations the checker started (L2 attempts), since start.', gauges.leanInvocations);
   const httpRequests = new Counter({ name: 'proofline_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'status'], registers });
   const httpDuration = new Histogram({

@@ -47,8 +47,9 @@ export function assertItemCount(count: number, config: ServeConfig, field: strin
 /**
  * 503 + Retry-After when nothing in the request could be checked: no item got a verdict, and at
  * least one failed for infrastructure reasons or ran out of time (deadline or shutdown drain). The
- * trainer retries the request instead of logging a step with no rewards; checks that were running
- * go on, so the retry gets their verdicts from the cache. The body still carries the per-item
+ * trainer retries the request instead of logging a step with no rewards. A check that was already
+ * running finishes and its verdict is cached, so the retry gets it; a check still queued that no
+ * other request waits for is dropped, and the retry queues it again. The body still carries the per-item
  * results. A request of only unknown problems stays 200: retrying cannot help it.
  */
 export function assertSomethingChecked(results: readonly ItemResult[], body: Record<string, unknown>, retryAfterS: number): void {
@@ -65,7 +66,7 @@ export function assertSomethingChecked(results: readonly ItemResult[], body: Rec
     throw new ServeError('checker_failed', `No item could be checked: ${failed} of ${results.length} failed for infrastructure reasons (${codes})${late}; retry after ${retryAfterS} s`, { retryAfterS, body });
   }
   if (expired > 0) {
-    throw new ServeError('deadline_exceeded', `No item could be checked by the request's deadline: ${expired} of ${results.length} ran out of time; the checks go on and a retry after ${retryAfterS} s reuses their verdicts`, { retryAfterS, body });
+    throw new ServeError('deadline_exceeded', `No item could be checked by the request's deadline: ${expired} of ${results.length} ran out of time; checks already running finish and their verdicts are cached, so a retry after ${retryAfterS} s reuses them; queued checks no other request waited for were dropped, and a retry queues them again`, { retryAfterS, body });
   }
 }
 
