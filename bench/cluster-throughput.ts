@@ -11,7 +11,7 @@
  *    take it, add the check job, take it, mark it finished — one job at a time, against the
  *    in-process p-queue a local build uses for the same two hops.
  *
- * Usage: npx node bench/cluster-throughput.ts [--workers 1,2,4,8] [--n 4] [--cmd-ms 250] [--jobs 2000]
+ * Usage: npx node bench/cluster-throughput.ts [--workers 1,2,4,8] [--n 4] [--cmd-ms 250] [--jobs 2000] [--problems N]
  * Needs Redis on 127.0.0.1:6379. Writes bench/results/cluster-throughput.{json,md}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,7 +31,7 @@ import { describeMachine } from './bench-report.ts';
 const REPO = join(import.meta.dirname, '..');
 const CLI = join(REPO, 'bin', 'proofline.js');
 const REDIS = 'redis://127.0.0.1:6379';
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '1,2,4,8' }, n: { type: 'string', default: '4' }, 'cmd-ms': { type: 'string', default: '250' }, jobs: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '1,2,4,8' }, n: { type: 'string', default: '4' }, 'cmd-ms': { type: 'string', default: '250' }, jobs: { type: 'string', default: '2000' }, problems: { type: 'string', default: '1000' } } });
 const workerCounts = values.workers.split(',').map(Number);
 const n = Number(values.n);
 const cmdMs = Number(values['cmd-ms']);
@@ -54,7 +54,7 @@ async function dropNamespace(redis: Redis, namespace: string): Promise<void> {
 }
 
 const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
-const fixture = await writeBuildFixture({ n });
+const fixture = await writeBuildFixture({ n, maxProblems: Number(values.problems) });
 const env = { RECORDED_LEAN_CMD_MS: String(cmdMs), PROOFLINE_CONFIG__LEAN__POOL__SIZE: '1' };
 const throughput: { workers: number; jobs: number; candidates: number; seconds: number; candidates_per_s: number; efficiency: number | null; load_before: number }[] = [];
 for (const count of workerCounts) {
@@ -64,6 +64,11 @@ for (const count of workerCounts) {
   const workers = Array.from({ length: count }, () => cli(['worker', '--config', fixture.config, '--redis', REDIS, '--namespace', namespace, '--out', out], env));
   // Every worker up (heartbeat) before the run starts.
   for (let i = 0; i < 600 && (await readWorkers(redis, namespace)).filter((w) => w.alive).length < count; i += 1) await sleep(100);
+  const up = (await readWorkers(redis, namespace)).filter((w) => w.alive).length;
+  if (up < count) {
+    for (const w of workers) w.child.kill('SIGKILL');
+    throw new Error(`only ${up} of ${count} workers came up; stderr of the first: ${workers.map((w) => w.err()).find((e) => e !== '')?.slice(-2000) ?? '(none)'}`);
+  }
   const coordinator = cli(['build', '--config', fixture.config, '--run-id', 'bench', '--out', out, '--cluster', REDIS, '--namespace', namespace, '--poll-ms', '100'], env);
   const code = await coordinator.done;
   if (code !== 0) throw new Error(`coordinator exited ${code}: ${coordinator.err().slice(-2000)}`);
@@ -137,7 +142,7 @@ redis.disconnect();
 await rm(fixture.dir, { recursive: true, force: true });
 
 const machine = describeMachine();
-const command_ = `npx node bench/cluster-throughput.ts --workers ${values.workers} --n ${n} --cmd-ms ${cmdMs} --jobs ${jobCount}`;
+const command_ = `npx node bench/cluster-throughput.ts --workers ${values.workers} --n ${n} --cmd-ms ${cmdMs} --jobs ${jobCount} --problems ${values.problems}`;
 const report = { name: 'cluster-throughput', command: command_, machine, at: new Date().toISOString(), parameters: { problems: fixture.problems, n, simulated_ms_per_lean_command: cmdMs, repl_per_worker: 1, samples_per_job: n }, throughput, queue_overhead: overheads };
 const results = join(REPO, 'bench', 'results');
 await mkdir(results, { recursive: true });
