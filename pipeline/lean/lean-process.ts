@@ -34,8 +34,13 @@ export interface LeanProcess {
   readonly stdout: Readable;
   /** The last `stderrTailBytes` of stderr, as text. */
   stderrTail(): string;
-  /** Resident memory of the whole process tree in MiB (sandbox launchers included); 0 once exited. */
+  /**
+   * Resident memory of the whole process tree in MiB (sandbox launchers included, and the
+   * container the driver started); 0 once exited. Rejects when /proc cannot be read (EMFILE…).
+   */
   rssMb(): Promise<number>;
+  /** The cidfile of the container the driver started (SandboxedCommand.containerIdFile), or null. */
+  readonly containerIdFile: string | null;
   /** SIGKILLs the process group and every descendant found in /proc (and the container). Idempotent. */
   kill(): void;
   /** True once `kill()` was called. */
@@ -102,7 +107,8 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
 
   let isKilled = false;
   let hasExited = false;
-  const memory = new TreeMemoryReader(pid);
+  const containerIdFile = wrapped.containerIdFile ?? null;
+  const memory = new TreeMemoryReader(pid, { containerIdFile });
   const kill = (): void => {
     if (isKilled) return;
     isKilled = true;
@@ -143,6 +149,7 @@ export async function spawnLeanProcess(command: string, args: readonly string[],
     stdout: child.stdout!,
     stderrTail: () => stderr.text(),
     rssMb: () => (hasExited ? Promise.resolve(0) : memory.readRssMb()),
+    containerIdFile,
     kill,
     get isKilled() {
       return isKilled;
@@ -197,6 +204,7 @@ export async function runLeanProcess(command: string, args: readonly string[], o
   const proc = await spawnLeanProcess(command, args, options);
 
   let limit: 'timeout' | 'memory' | 'output' | null = null;
+  let watchFailure: unknown = null;
   const stopFor = (reason: 'timeout' | 'memory' | 'output'): void => {
     if (limit !== null || proc.isKilled) return;
     limit = reason;
@@ -222,6 +230,12 @@ export async function runLeanProcess(command: string, args: readonly string[], o
       peakRssMb = Math.max(peakRssMb, rssMb);
     },
     onExceeded: () => stopFor('memory'),
+    onFailure: (error) => {
+      // Memory unknown: the limit cannot be enforced, so the run ends as an infrastructure error.
+      if (limit !== null || proc.isKilled) return;
+      watchFailure = error;
+      proc.kill();
+    },
   });
   const timer = setTimeout(() => stopFor('timeout'), options.timeoutMs);
   proc.stdin.end(options.input ?? '');
@@ -229,6 +243,7 @@ export async function runLeanProcess(command: string, args: readonly string[], o
   try {
     const exit = await proc.exited;
     const elapsedMs = performance.now() - startedAt;
+    if (watchFailure !== null) throw memoryWatchFailure(command, watchFailure);
     await waitClosed([proc.stdout], STREAM_GRACE_MS);
     return {
       stdout: Buffer.concat(chunks).toString('utf8'),
@@ -267,6 +282,15 @@ function setupFailure(command: string, cwd: string, wrapped: SandboxedCommand, c
     `Cannot start \`${command}\` in ${cwd}: the sandbox launcher \`${wrapped.command}\` exited ${code} before running it: ${reason || '(no stderr)'}`,
     { details: { command, cwd, launcher: wrapped.command, launcherExitCode: code } },
   );
+}
+
+/** The memory watch could not read the tree: retryable, never a verdict. */
+export function memoryWatchFailure(command: string, cause: unknown): ProoflineError {
+  const errno = (cause as NodeJS.ErrnoException | null)?.code;
+  return new ProoflineError('CHECKER_INTERNAL', `The memory watch of \`${command}\` failed (${errno ?? String(cause)}); the process was killed`, {
+    cause,
+    details: { command, errno: errno ?? null },
+  });
 }
 
 function runKillCommand(killCommand: { command: string; args: string[] }): void {

@@ -7,6 +7,12 @@ export interface MemoryWatchOptions {
   onExceeded: (rssMb: number) => void;
   /** Called with every sample (peak tracking, metrics). */
   onSample?: (rssMb: number) => void;
+  /**
+   * Called once when a sample fails (EMFILE, ENFILE, an unreadable /proc): the watch stops itself
+   * first. The memory of the tree is then unknown, so the caller must kill it and report an
+   * infrastructure error — never a memory-limit verdict, never take it for 0 MiB.
+   */
+  onFailure: (error: unknown) => void;
 }
 
 /** What the watch samples: a LeanProcess fits. */
@@ -30,9 +36,13 @@ export function startMemoryWatch(target: MemorySampled, options: MemoryWatchOpti
     timer = null;
     let rssMb: number;
     try {
+      // A process that is gone reads 0 (the reader says so); a failed read is not a gone process.
       rssMb = await target.rssMb();
-    } catch {
-      rssMb = 0; // /proc vanished under us: the process is gone; its exit is reported elsewhere.
+    } catch (error) {
+      if (isStopped) return;
+      stop();
+      options.onFailure(error);
+      return;
     }
     if (isStopped) return;
     options.onSample?.(rssMb);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -24,6 +24,16 @@ function parseStat(text: string): ProcStat | null {
   return { pid, ppid, state: fields[0] ?? '?' };
 }
 
+/**
+ * Whether a failed /proc access means the process (or thread) is gone: ENOENT (no such pid any
+ * more) or ESRCH (an open file whose process exited). Anything else — EMFILE, ENFILE, EACCES — is
+ * a failure of the reader, never "gone": counting it as 0 MiB would let a tree escape its limit.
+ */
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
 function isPidName(name: string): boolean {
   return name.length > 0 && name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57;
 }
@@ -44,7 +54,14 @@ function readStatsSync(): ProcStat[] {
 
 async function readStats(): Promise<ProcStat[]> {
   const names = (await readdir('/proc')).filter(isPidName);
-  const texts = await Promise.all(names.map((name) => readFile(`/proc/${name}/stat`, 'utf8').catch(() => null)));
+  const texts = await Promise.all(
+    names.map((name) =>
+      readFile(`/proc/${name}/stat`, 'utf8').catch((error: unknown) => {
+        if (isGone(error)) return null; // The process exited between readdir and read.
+        throw error;
+      }),
+    ),
+  );
   return texts.flatMap((text) => {
     const stat = text === null ? null : parseStat(text);
     return stat === null ? [] : [stat];
@@ -80,7 +97,20 @@ export function listProcessTree(rootPid: number): number[] {
 export interface TreeMemoryOptions {
   /** Where cgroup v2 (or v1) is mounted; default /sys/fs/cgroup. */
   cgroupRoot?: string;
+  /**
+   * The `--cidfile` our container driver passed to the `docker|podman run` client at the root of
+   * the tree (SandboxedCommand.containerIdFile): the container's memory, which no /proc member
+   * shows, is added once per read. Never taken from a process's command line: a sandboxed process
+   * could name a FIFO or /dev/zero there and block the checker's event loop on the read.
+   */
+  containerIdFile?: string | null;
+  /** /proc files a reader keeps open at most (beyond: open, read, close each time); default 256. */
+  maxOpenFiles?: number;
+  /** Test hook: opens a /proc file read-only (default fs.openSync). */
+  openFile?: (path: string) => number;
 }
+
+const DEFAULT_MAX_OPEN_FILES = 256;
 
 /**
  * Whether this kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN, on in every common
@@ -115,16 +145,18 @@ function walkTree(rootPid: number): number[] {
     let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // Gone (or never was).
+    } catch (error) {
+      if (isGone(error)) continue; // Gone (or never was).
+      throw error;
     }
     seen.add(pid);
     for (const tid of tasks) {
       let text: string;
       try {
         text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
-      } catch {
-        continue; // The thread ended.
+      } catch (error) {
+        if (isGone(error)) continue; // The thread ended.
+        throw error;
       }
       for (const child of text.split(' ')) {
         const childPid = Number.parseInt(child, 10);
@@ -142,9 +174,10 @@ export async function treePids(rootPid: number): Promise<number[]> {
 
 /**
  * Resident memory of the whole tree, in MiB (VmRSS summed; shared pages count once per process),
- * plus the memory of every container a member of the tree started (a `docker|podman run --cidfile`
- * client: the container's processes are not its descendants, so only the container's cgroup sees
- * them). 0 when gone.
+ * plus, when `options.containerIdFile` names the cidfile of the container the root started (a
+ * `docker|podman run` client: the container's processes are not its descendants, so only the
+ * container's cgroup sees them), that container's memory. 0 when gone. Rejects when /proc cannot
+ * be read for any reason other than the process being gone (EMFILE, ENFILE…).
  */
 export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions = {}): Promise<number> {
   const reader = new TreeMemoryReader(rootPid, options);
@@ -155,20 +188,97 @@ export async function readTreeRssMb(rootPid: number, options: TreeMemoryOptions 
   }
 }
 
+/** The /proc files a reader holds open, bounded by `max`; past it files are opened per read. */
+interface FdBudget {
+  open: number;
+  readonly max: number;
+  readonly openFile: (path: string) => number;
+}
+
+let openForTesting: ((path: string) => number) | undefined;
+
+/** Test hook: how every reader without its own `openFile` opens /proc files (undefined: fs.openSync). */
+export function setProcOpenForTesting(open: ((path: string) => number) | undefined): void {
+  openForTesting = open;
+}
+
+function fdBudget(options: TreeMemoryOptions): FdBudget {
+  const max = options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES;
+  if (!Number.isInteger(max) || max < 0) throw new TypeError(`Expected \`maxOpenFiles\` to be a non-negative integer, got ${max}`);
+  const openFile = options.openFile ?? ((path: string) => (openForTesting ?? ((p: string) => openSync(p, 'r')))(path));
+  return { open: 0, max, openFile };
+}
+
+/**
+ * One /proc file of a process, kept open while the budget allows (re-read in place: bound to the
+ * process, not its number), else opened, read and closed on every read.
+ */
+class ProcFile {
+  readonly #path: string;
+  readonly #budget: FdBudget;
+  #fd: number | null;
+
+  private constructor(path: string, budget: FdBudget, fd: number | null) {
+    this.#path = path;
+    this.#budget = budget;
+    this.#fd = fd;
+  }
+
+  /** The file, or null when its process is gone. Throws on any other open failure. */
+  static open(path: string, budget: FdBudget): ProcFile | null {
+    if (budget.open >= budget.max) return new ProcFile(path, budget, null);
+    let fd: number;
+    try {
+      fd = budget.openFile(path);
+    } catch (error) {
+      if (isGone(error)) return null;
+      throw error;
+    }
+    budget.open += 1;
+    return new ProcFile(path, budget, fd);
+  }
+
+  /** The whole text, or null once its process is gone. Throws on any other failure. */
+  read(buffer: Buffer): string | null {
+    if (this.#fd !== null) return preadText(this.#fd, buffer);
+    let fd: number;
+    try {
+      fd = this.#budget.openFile(this.#path);
+    } catch (error) {
+      if (isGone(error)) return null;
+      throw error;
+    }
+    try {
+      return preadText(fd, buffer);
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  close(): void {
+    if (this.#fd === null) return;
+    closeQuietly(this.#fd);
+    this.#fd = null;
+    this.#budget.open -= 1;
+  }
+}
+
 /**
  * `readTreeRssMb` for repeated samples of one tree (the memory watch, every 200 ms for a REPL's
  * whole life). /proc reads are slow to open (tens of µs each), so the reader keeps the files of the
- * tree's members open and re-reads them in place (a /proc read at offset 0 regenerates the file):
- * per member one `task/` listing (a new thread is seen at once), one read of each thread's
- * `children` file, one of `status`. A member's container client `--cidfile` is read from its
- * command line once, when it joins. An open /proc file is bound to its process, not its number: a
- * member that died reads as an error and is dropped, so a reused pid is opened afresh. Files of pids
- * that left the tree are closed at the next sample; `close()` closes the rest. Without children
- * files (old kernels) each sample scans /proc instead.
+ * tree's members open (at most `maxOpenFiles`, default 256; the rest are opened per read) and
+ * re-reads them in place (a /proc read at offset 0 regenerates the file): per member one `task/`
+ * listing (a new thread is seen at once), one read of each thread's `children` file, one of
+ * `status`. An open /proc file is bound to its process, not its number: a member that died reads
+ * as ENOENT/ESRCH and is dropped, so a reused pid is opened afresh. Any other failure (EMFILE,
+ * ENFILE) rejects the read: it is never taken for a process that is gone. Files of pids that left
+ * the tree are closed at the next sample; `close()` closes the rest. Without children files (old
+ * kernels) each sample scans /proc instead.
  */
 export class TreeMemoryReader {
   readonly #rootPid: number;
   readonly #options: TreeMemoryOptions;
+  readonly #budget: FdBudget;
   readonly #members = new Map<number, TreeMember>();
   readonly #buffer = Buffer.allocUnsafe(16 * 1024);
   #isClosed = false;
@@ -176,6 +286,12 @@ export class TreeMemoryReader {
   constructor(rootPid: number, options: TreeMemoryOptions = {}) {
     this.#rootPid = rootPid;
     this.#options = options;
+    this.#budget = fdBudget(options);
+  }
+
+  /** /proc files held open now (at most `maxOpenFiles`). */
+  get openFiles(): number {
+    return this.#budget.open;
   }
 
   async readRssMb(): Promise<number> {
@@ -184,7 +300,6 @@ export class TreeMemoryReader {
     const seen = new Set<number>();
     const queue = [this.#rootPid];
     let kb = 0;
-    let containerMb = 0;
     while (queue.length > 0) {
       const pid = queue.shift()!;
       if (seen.has(pid)) continue;
@@ -194,14 +309,13 @@ export class TreeMemoryReader {
       seen.add(pid);
       kb += statusFieldKb(status, 'VmRSS');
       for (const child of member.children(this.#buffer)) queue.push(child);
-      if (member.cidFile !== null) containerMb += readContainerMemoryMb(member.cidFile, 'current', this.#options);
     }
     for (const [pid, member] of this.#members) {
       if (seen.has(pid)) continue;
       member.close();
       this.#members.delete(pid);
     }
-    return kb / 1024 + containerMb;
+    return kb / 1024 + this.#containerMb();
   }
 
   /** Closes every open /proc file; later reads give 0. Idempotent. */
@@ -209,6 +323,11 @@ export class TreeMemoryReader {
     this.#isClosed = true;
     for (const member of this.#members.values()) member.close();
     this.#members.clear();
+  }
+
+  #containerMb(): number {
+    const cidFile = this.#options.containerIdFile;
+    return cidFile == null ? 0 : readContainerMemoryMb(cidFile, 'current', this.#options);
   }
 
   /**
@@ -223,9 +342,15 @@ export class TreeMemoryReader {
       known.close();
       this.#members.delete(pid);
     }
-    const opened = TreeMember.open(pid);
+    const opened = TreeMember.open(pid, this.#budget);
     if (opened === null) return null;
-    const status = opened.readStatus(this.#buffer);
+    let status: string | null;
+    try {
+      status = opened.readStatus(this.#buffer);
+    } catch (error) {
+      opened.close();
+      throw error;
+    }
     if (status === null) {
       opened.close();
       return null;
@@ -236,43 +361,34 @@ export class TreeMemoryReader {
 
   async #readByScan(): Promise<number> {
     const pids = collectTree(await readStats(), [this.#rootPid]);
-    let containerMb = 0;
     let kb = 0;
-    for (const pid of pids) {
-      kb += readStatusKb(pid, 'VmRSS');
-      const cidFile = cidFileOfPid(pid);
-      if (cidFile !== null) containerMb += readContainerMemoryMb(cidFile, 'current', this.#options);
-    }
-    return kb / 1024 + containerMb;
+    for (const pid of pids) kb += readStatusKb(pid, 'VmRSS');
+    return kb / 1024 + this.#containerMb();
   }
 }
 
-/** One process of a watched tree with its /proc files open: `status` and each thread's `children`. */
+/** One process of a watched tree with its /proc files: `status` and each thread's `children`. */
 class TreeMember {
   readonly pid: number;
-  readonly cidFile: string | null;
-  #statusFd: number | null;
-  readonly #childrenFds = new Map<string, number>();
+  readonly #budget: FdBudget;
+  #status: ProcFile | null;
+  readonly #children = new Map<string, ProcFile>();
 
-  private constructor(pid: number, statusFd: number, cidFile: string | null) {
+  private constructor(pid: number, budget: FdBudget, status: ProcFile) {
     this.pid = pid;
-    this.#statusFd = statusFd;
-    this.cidFile = cidFile;
+    this.#budget = budget;
+    this.#status = status;
   }
 
-  static open(pid: number): TreeMember | null {
-    let fd: number;
-    try {
-      fd = openSync(`/proc/${pid}/status`, 'r');
-    } catch {
-      return null;
-    }
-    return new TreeMember(pid, fd, cidFileOfPid(pid));
+  /** Null when no process has `pid`; throws when its files cannot be opened (EMFILE…). */
+  static open(pid: number, budget: FdBudget): TreeMember | null {
+    const status = ProcFile.open(`/proc/${pid}/status`, budget);
+    return status === null ? null : new TreeMember(pid, budget, status);
   }
 
   /** The status text, or null once the process the files were opened on is gone. */
   readStatus(buffer: Buffer): string | null {
-    return this.#statusFd === null ? null : preadText(this.#statusFd, buffer);
+    return this.#status === null ? null : this.#status.read(buffer);
   }
 
   /** The pids of the children of every thread; threads that ended are forgotten, new ones opened. */
@@ -280,27 +396,26 @@ class TreeMember {
     let tids: string[];
     try {
       tids = readdirSync(`/proc/${this.pid}/task`);
-    } catch {
-      return [];
+    } catch (error) {
+      if (isGone(error)) return [];
+      throw error;
     }
     const current = new Set(tids);
-    for (const [tid, fd] of this.#childrenFds) {
+    for (const [tid, file] of this.#children) {
       if (current.has(tid)) continue;
-      closeQuietly(fd);
-      this.#childrenFds.delete(tid);
+      file.close();
+      this.#children.delete(tid);
     }
     const children: number[] = [];
     for (const tid of tids) {
-      let fd = this.#childrenFds.get(tid);
-      if (fd === undefined) {
-        try {
-          fd = openSync(`/proc/${this.pid}/task/${tid}/children`, 'r');
-        } catch {
-          continue; // The thread ended.
-        }
-        this.#childrenFds.set(tid, fd);
+      let file = this.#children.get(tid);
+      if (file === undefined) {
+        const opened = ProcFile.open(`/proc/${this.pid}/task/${tid}/children`, this.#budget);
+        if (opened === null) continue; // The thread ended.
+        file = opened;
+        this.#children.set(tid, file);
       }
-      const text = preadText(fd, buffer);
+      const text = file.read(buffer);
       if (text === null) continue;
       for (const child of text.split(' ')) {
         const childPid = Number.parseInt(child, 10);
@@ -311,14 +426,17 @@ class TreeMember {
   }
 
   close(): void {
-    if (this.#statusFd !== null) closeQuietly(this.#statusFd);
-    this.#statusFd = null;
-    for (const fd of this.#childrenFds.values()) closeQuietly(fd);
-    this.#childrenFds.clear();
+    this.#status?.close();
+    this.#status = null;
+    for (const file of this.#children.values()) file.close();
+    this.#children.clear();
   }
 }
 
-/** The whole file re-read from offset 0 (a /proc file is regenerated), or null when its process is gone. */
+/**
+ * The whole file re-read from offset 0 (a /proc file is regenerated), or null when its process is
+ * gone (ESRCH/ENOENT). Other errors propagate.
+ */
 function preadText(fd: number, buffer: Buffer): string | null {
   try {
     let length = readSync(fd, buffer, 0, buffer.length, 0);
@@ -332,8 +450,9 @@ function preadText(fd: number, buffer: Buffer): string | null {
       return parts.join('');
     }
     return buffer.toString('latin1', 0, length);
-  } catch {
-    return null;
+  } catch (error) {
+    if (isGone(error)) return null;
+    throw error;
   }
 }
 
@@ -349,8 +468,9 @@ function closeQuietly(fd: number): void {
 function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
     return statusFieldKb(readFileSync(`/proc/${pid}/status`, 'latin1'), field);
-  } catch {
-    return 0;
+  } catch (error) {
+    if (isGone(error)) return 0;
+    throw error;
   }
 }
 
@@ -363,87 +483,50 @@ function statusFieldKb(status: string, field: 'VmRSS' | 'VmHWM'): number {
 
 /**
  * Peak resident memory (VmHWM, which the kernel keeps per process) of a fixed set of pids, in MiB,
- * for a read after every REPL answer. Each pid's /proc status file is opened once and re-read in
- * place (a /proc read at offset 0 regenerates it): one syscall per pid per read. The open file is
- * bound to the process, not to its number: once the process is gone it reads as an error (counted
- * 0), never as a later process that reused the pid. A pid that is a `docker|podman run --cidfile`
- * client adds its container's memory.peak (its command line is read once, at open).
+ * for a read after every REPL answer. Each pid's /proc status file is opened once (at most
+ * `maxOpenFiles` of them; the rest per read) and re-read in place (a /proc read at offset 0
+ * regenerates it): one syscall per pid per read. The open file is bound to the process, not to
+ * its number: once the process is gone it reads as ESRCH (counted 0), never as a later process
+ * that reused the pid. With `options.containerIdFile` (the cidfile our container driver chose) the
+ * container's memory.peak is added. Throws on a /proc failure other than a gone process.
  */
 export class PeakMemoryProbe {
-  readonly #members: { pid: number; fd: number | null; cidFile: string | null }[];
+  readonly #members: { pid: number; file: ProcFile | null }[];
   readonly #options: TreeMemoryOptions;
+  readonly #budget: FdBudget;
   readonly #buffer = Buffer.allocUnsafe(16 * 1024);
 
   constructor(pids: readonly number[], options: TreeMemoryOptions = {}) {
     this.#options = options;
-    this.#members = pids.map((pid) => {
-      let fd: number | null = null;
-      try {
-        fd = openSync(`/proc/${pid}/status`, 'r');
-      } catch {
-        // Already gone: counts 0.
-      }
-      return { pid, fd, cidFile: fd === null ? null : cidFileOfPid(pid) };
-    });
+    this.#budget = fdBudget(options);
+    this.#members = [];
+    try {
+      for (const pid of pids) this.#members.push({ pid, file: ProcFile.open(`/proc/${pid}/status`, this.#budget) });
+    } catch (error) {
+      this.close();
+      throw error;
+    }
   }
 
   /** The summed peak in MiB. */
   readPeakMb(): number {
     let kb = 0;
-    let containerMb = 0;
     for (const member of this.#members) {
-      if (member.cidFile !== null) containerMb += readContainerMemoryMb(member.cidFile, 'peak', this.#options);
-      if (member.fd === null) continue;
-      try {
-        const length = readSync(member.fd, this.#buffer, 0, this.#buffer.length, 0);
-        kb += statusFieldKb(this.#buffer.toString('latin1', 0, length), 'VmHWM');
-      } catch {
-        // ESRCH: the process is gone; its exit is reported by the process layer.
-      }
+      // null: the process is gone; its exit is reported by the process layer.
+      const status = member.file?.read(this.#buffer) ?? null;
+      if (status !== null) kb += statusFieldKb(status, 'VmHWM');
     }
-    return kb / 1024 + containerMb;
+    const cidFile = this.#options.containerIdFile;
+    return kb / 1024 + (cidFile == null ? 0 : readContainerMemoryMb(cidFile, 'peak', this.#options));
   }
 
   /** Closes the status files. Idempotent. */
   close(): void {
     for (const member of this.#members) {
-      if (member.fd === null) continue;
-      try {
-        closeSync(member.fd);
-      } catch {
-        // Already closed.
-      }
-      member.fd = null;
+      member.file?.close();
+      member.file = null;
     }
   }
-}
-
-function cidFileOfPid(pid: number): string | null {
-  try {
-    return cidFileOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The container memory (MiB) charged to a `docker|podman run --cidfile FILE` client `pid`, or 0
- * when `pid` is not such a client, its container has not started yet, or is gone.
- */
-export function containerMemoryOfPid(pid: number, which: 'current' | 'peak', options: TreeMemoryOptions = {}): number {
-  const cidFile = cidFileOfPid(pid);
-  return cidFile === null ? 0 : readContainerMemoryMb(cidFile, which, options);
-}
-
-/** The `--cidfile` of a container engine's `run` command line, or null. */
-export function cidFileOf(argv: readonly string[]): string | null {
-  if (!argv.includes('run')) return null;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    if (arg === '--cidfile') return argv[i + 1] ?? null;
-    if (arg.startsWith('--cidfile=')) return arg.slice('--cidfile='.length);
-  }
-  return null;
 }
 
 const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
@@ -457,13 +540,8 @@ const cgroupDirs = new Map<string, { dir: string; version: 1 | 2 }>();
  */
 export function readContainerMemoryMb(cidFile: string, which: 'current' | 'peak', options: TreeMemoryOptions = {}): number {
   const root = options.cgroupRoot ?? '/sys/fs/cgroup';
-  let id: string;
-  try {
-    id = readFileSync(cidFile, 'utf8').trim();
-  } catch {
-    return 0;
-  }
-  if (!CONTAINER_ID.test(id)) return 0;
+  const id = readContainerId(cidFile);
+  if (id === null || !CONTAINER_ID.test(id)) return 0;
   const cgroup = findContainerCgroup(root, id);
   if (cgroup === null) return 0;
   const read = (name: string): number | null => {
@@ -491,6 +569,30 @@ export function readContainerMemoryMb(cidFile: string, which: 'current' | 'peak'
         ? (read('memory.max_usage_in_bytes') ?? read('memory.usage_in_bytes') ?? 0)
         : Math.max(0, (read('memory.usage_in_bytes') ?? 0) - statValue('total_inactive_file'));
   return bytes / (1024 * 1024);
+}
+
+/**
+ * The id in a cidfile, or null when it is not there (yet) or not a regular file. Opened
+ * non-blocking and without following a symlink, checked to be a regular file, read at most 128
+ * bytes: the read can never block the event loop, whatever sits at the path (a FIFO, /dev/zero).
+ */
+function readContainerId(cidFile: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(cidFile, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return null;
+    const buffer = Buffer.alloc(128);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.toString('latin1', 0, length).trim();
+  } catch {
+    return null;
+  } finally {
+    closeQuietly(fd);
+  }
 }
 
 /**

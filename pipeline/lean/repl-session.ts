@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProoflineError } from '../errors.ts';
-import { spawnLeanProcess, type LeanProcess } from './lean-process.ts';
+import { memoryWatchFailure, spawnLeanProcess, type LeanProcess } from './lean-process.ts';
 import { startMemoryWatch } from './memory-watch.ts';
 import { listProcessTree, PeakMemoryProbe } from './process-tree.ts';
 import { leanSandboxSpec } from './lean-environment.ts';
@@ -71,6 +71,7 @@ export class ReplSession {
         this.lastRssMb = rssMb;
       },
       onExceeded: () => this.#onMemoryExceeded(),
+      onFailure: (error) => this.#onWatchFailure(error),
     });
     process.stdout.on('data', (chunk: Buffer) => this.#onEvents(this.#decoder.push(chunk)));
     process.exited.then(
@@ -133,10 +134,23 @@ export class ReplSession {
       this.#pending = {
         resolve: (outcome) => {
           finish();
-          if (outcome.kind === 'response' && this.#peakRssMb() > this.#memoryLimitMb) {
-            this.#abandon();
-            resolve({ kind: 'memory_limit' });
-            return;
+          if (outcome.kind === 'response') {
+            let peakMb: number;
+            try {
+              peakMb = this.#peakRssMb();
+            } catch (error) {
+              // Memory unknown (EMFILE…): an infrastructure error, never a verdict.
+              const failure = memoryWatchFailure(this.#replCommand(), error);
+              this.#exitError ??= failure;
+              this.#abandon();
+              reject(failure);
+              return;
+            }
+            if (peakMb > this.#memoryLimitMb) {
+              this.#abandon();
+              resolve({ kind: 'memory_limit' });
+              return;
+            }
           }
           resolve(outcome);
         },
@@ -173,11 +187,30 @@ export class ReplSession {
     }
     this.#headerEnv = response.env;
     // The sandbox's process tree is stable from here on; keep it open for cheap peak-RSS reads.
-    if (this.#isUsable) this.#peakProbe = new PeakMemoryProbe(listProcessTree(this.#process.pid));
+    if (this.#isUsable) {
+      try {
+        this.#peakProbe = new PeakMemoryProbe(listProcessTree(this.#process.pid), { containerIdFile: this.#process.containerIdFile });
+      } catch (error) {
+        throw memoryWatchFailure(this.#replCommand(), error);
+      }
+    }
   }
 
   #peakRssMb(): number {
     return this.#peakProbe?.readPeakMb() ?? 0;
+  }
+
+  /** The watch could not sample: the limit is unenforceable, so the session ends with an infrastructure error. */
+  #onWatchFailure(cause: unknown): void {
+    const error = memoryWatchFailure(this.#replCommand(), cause);
+    this.#exitError ??= error;
+    const pending = this.#pending;
+    this.#abandon();
+    pending?.reject(error);
+  }
+
+  #replCommand(): string {
+    return `Lean REPL (pid ${this.#process.pid})`;
   }
 
   #onMemoryExceeded(): void {

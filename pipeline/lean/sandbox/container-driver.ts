@@ -29,8 +29,8 @@ const LAUNCHER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
  * the container, so every run is named and `killCommand` is `<engine> kill <name>`.
  *
  * The container's processes are not descendants of the client, so the RSS watch of lean-process.ts
- * would see only the client: every run passes `--cidfile`, and process-tree.ts reads the memory of
- * the container's cgroup from the id the engine writes there. The file sits NEXT TO the first
+ * would see only the client: every run passes `--cidfile`, returned as `containerIdFile`, and
+ * process-tree.ts reads the memory of the container's cgroup from the id the engine writes there. The file sits NEXT TO the first
  * writable directory, never inside it (the container can write there and could fake the id), in a
  * directory the checker owns and removes (a temp root).
  */
@@ -52,6 +52,7 @@ export function createContainerDriver(options: ContainerDriverOptions): SandboxD
         cwd: '/',
         statusFd: null,
         killCommand: { command: engine, args: ['kill', name] },
+        containerIdFile: cidFile,
       };
     },
     decodeExit: decodeLauncherExit,

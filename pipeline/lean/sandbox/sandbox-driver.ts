@@ -54,6 +54,12 @@ export interface SandboxedCommand {
    * `docker run` client dies). null when the tree kill suffices.
    */
   killCommand: { command: string; args: string[] } | null;
+  /**
+   * The `--cidfile` the container driver chose for this run (the engine writes the container id
+   * there), so that the memory watch adds the container's cgroup to the client's tree. Set only by
+   * the driver, never read from a process's command line. Absent for drivers without a container.
+   */
+  containerIdFile?: string;
 }
 
 export interface ExitStatus {

@@ -41,8 +41,8 @@ for (const driverCase of DRIVER_CASES) {
     it('watches a long-lived process: onExceeded fires once and the caller decides to kill', async () => {
       const proc = await spawnLeanProcess(NODE, [fixture('leaks-memory.mjs'), '32', '20'], { driver, spec: nodeSpec(workDir(), { memoryLimitMb: 4096 }) });
       const samples: number[] = [];
-      const exceeded = await new Promise<number>((resolve) => {
-        startMemoryWatch(proc, { limitMb: 250, pollMs: 100, onSample: (rssMb) => samples.push(rssMb), onExceeded: resolve });
+      const exceeded = await new Promise<number>((resolve, reject) => {
+        startMemoryWatch(proc, { limitMb: 250, pollMs: 100, onSample: (rssMb) => samples.push(rssMb), onExceeded: resolve, onFailure: reject });
       });
       proc.kill();
       expect(exceeded).toBeGreaterThan(250);

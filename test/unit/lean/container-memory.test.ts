@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMemoryWatch } from '../../../pipeline/lean/memory-watch.ts';
 import { readPeakRssMb } from '../../../pipeline/lean/peak-memory.ts';
-import { cidFileOf, readContainerMemoryMb, readTreeRssMb } from '../../../pipeline/lean/process-tree.ts';
+import { readContainerMemoryMb, readTreeRssMb } from '../../../pipeline/lean/process-tree.ts';
 
 /**
  * Under the container sandbox the Lean process lives in the container's cgroup, not under the
  * `docker run` client. No engine runs here: a fake cgroup tree stands in for /sys/fs/cgroup and a
- * real process whose command line carries `run --cidfile FILE` stands in for the client.
+ * real process stands in for the client; the cidfile is passed explicitly, as the container driver
+ * does (never read from a command line).
  */
 const MiB = 1024 * 1024;
 const ID = 'a3f5c0ffee'.padEnd(64, '0');
@@ -51,13 +52,6 @@ async function startFakeClient(cidFile: string): Promise<number> {
 }
 
 describe('container memory from the cgroup', () => {
-  it('finds the --cidfile of an engine run command line, and nothing in other commands', () => {
-    expect(cidFileOf(['docker', 'run', '-i', '--cidfile', '/w/x.cid', 'img'])).toBe('/w/x.cid');
-    expect(cidFileOf(['podman', 'run', '--cidfile=/w/y.cid', 'img'])).toBe('/w/y.cid');
-    expect(cidFileOf(['lean', '--cidfile', '/w/x.cid'])).toBeNull();
-    expect(cidFileOf(['docker', 'run', 'img'])).toBeNull();
-  });
-
   it("reads docker's systemd-driver scope: memory.current minus inactive page cache, and memory.peak", () => {
     fakeCgroup(`system.slice/docker-${ID}.scope`, {
       'memory.current': String(900 * MiB),
@@ -85,15 +79,19 @@ describe('container memory from the cgroup', () => {
 
   it("adds the container's memory to the client's tree, so the memory watch kills on it", async () => {
     fakeCgroup(`system.slice/docker-${ID}.scope`, { 'memory.current': String(4096 * MiB), 'memory.peak': String(5000 * MiB) });
-    const pid = await startFakeClient(writeCid());
-    const clientOnly = await readTreeRssMb(pid, { cgroupRoot: join(dir, 'no-cgroups') });
+    const containerIdFile = writeCid();
+    const pid = await startFakeClient(containerIdFile);
+    const clientOnly = await readTreeRssMb(pid, { cgroupRoot, containerIdFile: join(dir, 'no-such.cid') });
     expect(clientOnly).toBeGreaterThan(0);
     expect(clientOnly).toBeLessThan(1024);
+    // The client's own command line names the cidfile: it is not a source of paths.
+    expect(await readTreeRssMb(pid, { cgroupRoot })).toBeLessThan(1024);
+    expect(readPeakRssMb([pid], { cgroupRoot })).toBeLessThan(1024);
 
-    const exceeded = await new Promise<number>((resolve) => {
-      startMemoryWatch({ rssMb: () => readTreeRssMb(pid, { cgroupRoot }) }, { limitMb: 2048, pollMs: 20, onExceeded: resolve });
+    const exceeded = await new Promise<number>((resolve, reject) => {
+      startMemoryWatch({ rssMb: () => readTreeRssMb(pid, { cgroupRoot, containerIdFile }) }, { limitMb: 2048, pollMs: 20, onExceeded: resolve, onFailure: reject });
     });
     expect(exceeded).toBeGreaterThan(4096);
-    expect(readPeakRssMb([pid], { cgroupRoot })).toBeGreaterThan(5000);
+    expect(readPeakRssMb([pid], { cgroupRoot, containerIdFile })).toBeGreaterThan(5000);
   });
 });

@@ -25,6 +25,7 @@ describe('startMemoryWatch', () => {
       pollMs: 200,
       onSample: (rssMb) => events.push(`sample ${rssMb}`),
       onExceeded: (rssMb) => events.push(`exceeded ${rssMb}`),
+      onFailure: (error) => events.push(`failure ${String(error)}`),
     });
     await vi.advanceTimersByTimeAsync(0);
     expect(events).toEqual(['sample 100']);
@@ -36,7 +37,7 @@ describe('startMemoryWatch', () => {
   it('stops sampling when stopped', async () => {
     const target = sampled([1]);
     const onExceeded = vi.fn();
-    const stop = startMemoryWatch(target, { limitMb: 300, pollMs: 100, onExceeded });
+    const stop = startMemoryWatch(target, { limitMb: 300, pollMs: 100, onExceeded, onFailure: vi.fn() });
     await vi.advanceTimersByTimeAsync(250);
     const callsAtStop = target.calls();
     stop();
@@ -46,15 +47,23 @@ describe('startMemoryWatch', () => {
     expect(onExceeded).not.toHaveBeenCalled();
   });
 
-  it('treats a failing sample as a gone process (0 MiB), not an error', async () => {
+  it('reports a failing sample (EMFILE) once as a failure and stops: never 0 MiB, never exceeded', async () => {
     const onSample = vi.fn();
-    startMemoryWatch({ rssMb: () => Promise.reject(new Error('ENOENT /proc/1234/status')) }, { limitMb: 1, pollMs: 100, onExceeded: vi.fn(), onSample });
-    await vi.advanceTimersByTimeAsync(0);
-    expect(onSample).toHaveBeenCalledWith(0);
+    const onExceeded = vi.fn();
+    const onFailure = vi.fn();
+    let calls = 0;
+    const emfile = Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    startMemoryWatch({ rssMb: () => (calls++, Promise.reject(emfile)) }, { limitMb: 1, pollMs: 100, onExceeded, onSample, onFailure });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(onFailure).toHaveBeenCalledTimes(1);
+    expect(onFailure).toHaveBeenCalledWith(emfile);
+    expect(onSample).not.toHaveBeenCalled();
+    expect(onExceeded).not.toHaveBeenCalled();
+    expect(calls).toBe(1);
   });
 
   it('rejects a non-positive limit or period', () => {
-    expect(() => startMemoryWatch(sampled([1]), { limitMb: 0, onExceeded: vi.fn() })).toThrow(/limitMb/);
-    expect(() => startMemoryWatch(sampled([1]), { limitMb: 1, pollMs: 0, onExceeded: vi.fn() })).toThrow(/pollMs/);
+    expect(() => startMemoryWatch(sampled([1]), { limitMb: 0, onExceeded: vi.fn(), onFailure: vi.fn() })).toThrow(/limitMb/);
+    expect(() => startMemoryWatch(sampled([1]), { limitMb: 1, pollMs: 0, onExceeded: vi.fn(), onFailure: vi.fn() })).toThrow(/pollMs/);
   });
 });
