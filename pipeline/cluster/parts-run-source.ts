@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { describeIssue } from '../config.ts';
-import type { CheckOutcomeRow } from '../build/journal.ts';
+import type { CandidateMap, ProblemRow, RunSource } from '../build/finalize.ts';
 import { ProoflineError } from '../errors.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { clusterWorkPrefix, decodeCandidatePart } from './job-payloads.ts';
@@ -33,12 +33,8 @@ export const RunInfoSchema = z
   .strict();
 export type RunInfo = z.infer<typeof RunInfoSchema>;
 
-export interface ProblemRow {
-  seq: number;
-  id: string;
-  json: string;
-}
-export type CandidateMap = Map<number, { completion: unknown; outcome: CheckOutcomeRow | null }>;
+/** The shapes finalize reads (its RunSource interface); a PartsRunSource is one. */
+export type { CandidateMap, ProblemRow };
 
 export const runInfoKey = (runId: string): string => `${clusterWorkPrefix(runId)}run.json`;
 export const problemsKey = (runId: string): string => `${clusterWorkPrefix(runId)}problems.jsonl.gz`;
@@ -54,7 +50,7 @@ const ProblemLineSchema = z.object({ seq: z.number().int().min(0), id: z.string(
 
 interface Range { from: number; to: number; key: string }
 
-export interface PartsRunSource {
+export interface PartsRunSource extends RunSource {
   readonly info: RunInfo;
   problems(): AsyncIterable<ProblemRow>;
   candidatesOf(seq: number): Promise<CandidateMap>;

@@ -6,7 +6,7 @@ import { EvalIndex } from '../../../pipeline/build/decontaminate.ts';
 import { finalizeRun, type FinalizeOptions, journalRunSource, type RunSource } from '../../../pipeline/build/finalize.ts';
 import { type CheckOutcomeRow, RunJournal } from '../../../pipeline/build/journal.ts';
 import { candidatePartKey, deadLetterKey, encodeCandidatePart, PART_SCHEMA } from '../../../pipeline/cluster/job-payloads.ts';
-import { encodeProblemList, openPartsRunSource, type PartsRunSource, type ProblemRow, problemsKey, RUN_INFO_SCHEMA, runInfoKey } from '../../../pipeline/cluster/parts-run-source.ts';
+import { encodeProblemList, openPartsRunSource, problemsKey, RUN_INFO_SCHEMA, runInfoKey } from '../../../pipeline/cluster/parts-run-source.ts';
 import { isProoflineError } from '../../../pipeline/errors.ts';
 import type { CompletionRecord } from '../../../pipeline/schemas/completion.ts';
 import { FsSink } from '../../../pipeline/sinks/fs-sink.ts';
