@@ -11,8 +11,9 @@ import { ProoflineError } from '../errors.ts';
  * per write. Each write returns a promise that resolves once its transaction has committed; callers
  * report a write (progress events) only then. So `kill -9` at any moment loses only work that was
  * never reported as journaled (at most the last batch, like a check in flight): a rerun of the same
- * command skips what is journaled (no completion paid for twice — the sample cache has every paid
- * answer before it reaches the journal —, no journaled proof checked twice) and redoes the rest.
+ * command skips what is journaled and redoes the rest. Only what is free to redo waits for a batch:
+ * the build (local-run.ts) commits at once (`flush`) a verdict that ran Lean and a paid completion
+ * that no persistent sample cache holds, so no proof is checked twice and no completion paid for twice.
  *
  * `synchronous = NORMAL` in WAL mode makes a commit durable against a process crash (the write has
  * reached the OS); only a power loss can drop the last commits, which a rerun then redoes.
