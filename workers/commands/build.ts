@@ -186,6 +186,8 @@ async function runStages(options: { config: Config; journal: RunJournal; runId: 
         retry: { maxAttempts: samplerConfig.retry.max_attempts, baseDelayMs: samplerConfig.retry.base_delay_ms, maxDelayMs: samplerConfig.retry.max_delay_ms },
       }),
       check: createCheckStage(checker),
+      // A paid completion the file cache holds may wait for the journal's group commit.
+      sampleCachePersistent: samplerConfig.cache.enabled && sampler.isCacheable,
       sampleConcurrency: remote?.max_concurrency ?? 8,
       checkConcurrency: config.build.concurrency.check,
       maxPendingChecks: config.build.concurrency.max_pending_checks,
