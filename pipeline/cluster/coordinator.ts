@@ -9,7 +9,7 @@ import { readObjectLines } from '../sinks/read-object-lines.ts';
 import type { ClusterConfigContext } from './cluster-setup.ts';
 import { bullJobOptions, type JobOptionsConfig } from './cluster-worker.ts';
 import { type ClusterFinalizeOutcome, finalizeClusterRun } from './finalize-cluster-run.ts';
-import { JOB_SCHEMA, type SampleJobPayload, candidatePartKey, clusterJobId, deadLetterKey, clusterWorkPrefix } from './job-payloads.ts';
+import { JOB_SCHEMA, type SampleJobPayload, candidatePartKey, clusterJobId, deadLetterKey, clusterWorkPrefix, decodeCandidatePart } from './job-payloads.ts';
 import { encodeProblemList, problemsKey, type ProblemRow, RUN_INFO_SCHEMA, type RunInfo, RunInfoSchema, runInfoKey } from './parts-run-source.ts';
 import { queuePrefix } from './queue-names.ts';
 import { readRunProgress, redisLost, runKeys } from './run-state.ts';
@@ -83,6 +83,33 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Coord
 
   // The jobs: every (problem, sample range); those with a part or a dead letter in the sink are done.
   const done = new Set([...(await sink.list(`${clusterWorkPrefix(runId)}candidates/`)), ...(await sink.list(`${clusterWorkPrefix(runId)}dead/`))]);
+  if (existing !== null) {
+    // A rerun redoes what a local rerun redoes: candidates whose check failed (an `error` outcome
+    // is never final) and samples that failed (a dead letter). Their part and dead letters go
+    // first, so until the job is redone finalize counts it unaccounted, never complete.
+    const redo = new Set<string>();
+    for (const key of done) {
+      if (key.includes('/dead/')) redo.add(key.replace('/dead/', '/candidates/').replace(/\.(sample|check)\.json$/u, '.json.gz'));
+      else if (key.includes('/candidates/')) {
+        const body = await sink.get(key);
+        if (body !== null && decodeCandidatePart(key, body).candidates.some((c) => c.outcome.kind === 'error')) redo.add(key);
+      }
+    }
+    for (const partKey of redo) {
+      for (const key of [partKey, partKey.replace('/candidates/', '/dead/').replace(/\.json\.gz$/u, '.sample.json'), partKey.replace('/candidates/', '/dead/').replace(/\.json\.gz$/u, '.check.json')]) {
+        if (done.delete(key)) await sink.delete(key);
+      }
+    }
+    // …and Redis forgets they finished (the finished set and failures of the earlier attempt).
+    const keysOfRun = runKeys(namespace, runId);
+    for (const partKey of redo) {
+      const match = /p(\d{8})-s(\d{4})-(\d{4})\.json\.gz$/u.exec(partKey);
+      if (match === null) continue;
+      const jobId = clusterJobId(runId, Number(match[1]), { from: Number(match[2]), to: Number(match[3]) });
+      await redis.multi().srem(keysOfRun.finished, jobId).zrem(keysOfRun.finishedAt, jobId).hdel(keysOfRun.failures, `${jobId}|sample`, `${jobId}|check`).exec();
+    }
+    if (redo.size > 0) logger.info({ runId, jobs: redo.size }, 'redoing jobs with check errors or failed samples');
+  }
   const keys = runKeys(namespace, runId);
   const jobs: { payload: SampleJobPayload; id: string }[] = [];
   const finishedAlready: string[] = [];

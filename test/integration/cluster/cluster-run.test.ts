@@ -163,7 +163,7 @@ describe.skipIf(skip !== null)('cluster build', () => {
       const lines = (await readFile(completions, 'utf8')).trim().split('\n');
       await writeFile(completions, `${lines.slice(0, -1).join('\n')}\n`);
       const out = join(small.dir, 'out');
-      track(...spawnWorkers(1, { config: small.config, namespace, out }));
+      const [worker] = track(...spawnWorkers(1, { config: small.config, namespace, out }));
       const [coordinator] = track(spawnCli(coordinatorArgs({ config: small.config, namespace, out, runId: RUN })));
       const result = await exitWithin(coordinator!, 150_000, 'the coordinator');
       expect(result.code, result.stderr).toBe(1);
@@ -171,6 +171,16 @@ describe.skipIf(skip !== null)('cluster build', () => {
       expect(manifestOf(out, RUN)).toMatchObject({ status: 'partial', counts: { missing_candidates: 1 } });
       const status = await exitWithin(spawnCli(['status', '--redis', REDIS_URL, '--namespace', namespace, RUN]), 30_000, 'status');
       expect(JSON.parse(status.stdout)).toMatchObject({ finished_jobs: small.problems, failures_by_code: { 'sample:REPLAY_MISSING': 1 } });
+
+      // As a local rerun retries failed samples: with the recording back, a rerun redoes that job only and completes the run.
+      await writeFile(completions, `${lines.join('\n')}\n`);
+      await worker!.kill(); // the replay sampler indexed the file when it started
+      track(...spawnWorkers(1, { config: small.config, namespace, out }));
+      const [again] = track(spawnCli(coordinatorArgs({ config: small.config, namespace, out, runId: RUN })));
+      const rerun = await exitWithin(again!, 150_000, 'the rerun coordinator');
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(JSON.parse(rerun.stdout.trim())).toMatchObject({ status: 'complete', candidates: small.problems * small.n, missing_candidates: 0, dead_letters: {} });
+      expect(manifestOf(out, RUN)).toMatchObject({ status: 'complete' });
     } finally {
       await rm(small.dir, { recursive: true, force: true });
     }
