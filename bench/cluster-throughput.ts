@@ -31,7 +31,9 @@ import { describeMachine } from './bench-report.ts';
 const REPO = join(import.meta.dirname, '..');
 const CLI = join(REPO, 'bin', 'proofline.js');
 const REDIS = 'redis://127.0.0.1:6379';
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '1,2,4,8' }, n: { type: 'string', default: '4' }, 'cmd-ms': { type: 'string', default: '250' }, jobs: { type: 'string', default: '2000' }, problems: { type: 'string', default: '1000' } } });
+// Runs on import (bench/run.ts passes its own argv: drop the benchmark's name in front of the flags).
+const argv = process.argv.slice(2);
+const { values } = parseArgs({ args: argv[0] === 'cluster-throughput' ? argv.slice(1) : argv, options: { workers: { type: 'string', default: '1,2,4,8' }, n: { type: 'string', default: '4' }, 'cmd-ms': { type: 'string', default: '250' }, jobs: { type: 'string', default: '2000' }, problems: { type: 'string', default: '1000' } } });
 const workerCounts = values.workers.split(',').map(Number);
 const n = Number(values.n);
 const cmdMs = Number(values['cmd-ms']);
