@@ -56,7 +56,10 @@ async function dropNamespace(redis: Redis, namespace: string): Promise<void> {
 }
 
 const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
-const fixture = await writeBuildFixture({ n, maxProblems: Number(values.problems) });
+// L3 off: each accept's L3 spawns four fresh double processes (~1 s of CPU each to load the transcript
+// index), which would make the run CPU-bound on a small machine instead of bound by the simulated Lean cost.
+// The simulated cost goes in lean.env: Lean processes get only that environment, not the worker's.
+const fixture = await writeBuildFixture({ n, maxProblems: Number(values.problems), extraConfig: `  confirm: false\n  env: { RECORDED_LEAN_CMD_MS: "${cmdMs}" }` });
 const env = { RECORDED_LEAN_CMD_MS: String(cmdMs), PROOFLINE_CONFIG__LEAN__POOL__SIZE: '1' };
 const throughput: { workers: number; jobs: number; candidates: number; seconds: number; candidates_per_s: number; efficiency: number | null; load_before: number }[] = [];
 for (const count of workerCounts) {
