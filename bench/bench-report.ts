@@ -48,6 +48,16 @@ export interface BenchReport {
   details: Record<string, unknown>;
 }
 
+/** `--name VALUE` from a benchmark's arguments: a positive number (an integer with `integer`), else `fallback` when absent. */
+export function positiveFlag(args: readonly string[], name: string, fallback: number, options: { integer?: boolean } = {}): number {
+  const index = args.indexOf(`--${name}`);
+  if (index < 0) return fallback;
+  const value = Number(args[index + 1]);
+  const valid = options.integer === true ? Number.isInteger(value) : Number.isFinite(value);
+  if (!valid || value <= 0) throw new TypeError(`Expected --${name} to be a positive ${options.integer === true ? 'integer' : 'number'}, got ${args[index + 1]}`);
+  return value;
+}
+
 export function describeMachine(): MachineInfo {
   return {
     cores: availableParallelism(),
@@ -75,7 +85,8 @@ export function ratios(baseline: Side, proofline: Side): Record<string, number> 
   return out;
 }
 
-function round(value: number, digits: number): number {
+/** `value` rounded to `digits` decimals (1 by default). */
+export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

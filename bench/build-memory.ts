@@ -19,6 +19,7 @@ import { openProofChecker } from '../pipeline/lean/open-checker.ts';
 import { VerdictCache } from '../pipeline/lean/verdict-cache.ts';
 import { BENCH_HEADER } from './recorded-candidates.ts';
 import { type BenchProblem, buildSummary, DOUBLE_HOME, type ProcessRun, REPO_ROOT, runCli, writeInputs, writeTranscript } from './build-throughput.ts';
+import { positiveFlag, round } from './bench-report.ts';
 
 const N = 4;
 
@@ -89,15 +90,7 @@ async function verdictCacheCost(recordings: string, template: Template, entries:
   return { bytesPerEntry: Math.round(bytes / entries), mbAtEntries: Math.round(bytes / 2 ** 20) };
 }
 
-function flag(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(args[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new TypeError(`Expected --${name} to be a positive integer, got ${args[index + 1]}`);
-  return value;
-}
-
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const flag = (args: string[], name: string, fallback: number): number => positiveFlag(args, name, fallback, { integer: true });
 
 /** `npm run bench -- build-memory [--small 2500] [--large 25000] [--statements 50]` */
 export async function run(args: string[]): Promise<void> {

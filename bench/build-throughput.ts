@@ -19,6 +19,7 @@ import { printAxiomsCommand } from '../pipeline/lean/elaboration.ts';
 import { lintInput } from '../pipeline/lean/lint.ts';
 import { assembleCandidate } from '../pipeline/lean/assemble.ts';
 import { STRICT_POLICY } from '../pipeline/lean/policy.ts';
+import { positiveFlag, round } from './bench-report.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DOUBLE_HOME = join(REPO_ROOT, 'test', 'fixtures', 'recorded-lean');
@@ -357,15 +358,7 @@ async function runPair(work: string, config: string, candidatesPath: string, ind
   return { check, build, checkVerdicts: await checkVerdicts(verdicts) };
 }
 
-function flag(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(args[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected --${name} to be a positive number, got ${args[index + 1]}`);
-  return value;
-}
-
-const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const flag = (args: string[], name: string, fallback: number): number => positiveFlag(args, name, fallback);
 
 /** `npm run bench -- build-throughput [--repeats 3] [--l3-problems 30]` */
 export async function run(args: string[]): Promise<void> {

@@ -223,8 +223,8 @@ async function runCli(args: string[]): Promise<void> {
  */
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--cli')) return runCli(args);
-  const { describeMachine, summarize, ratios, writeBenchReport } = await import('./bench-report.ts');
-  const flag = (name: string, fallback: number): number => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+  const { describeMachine, summarize, ratios, writeBenchReport, positiveFlag } = await import('./bench-report.ts');
+  const flag = (name: string, fallback: number): number => positiveFlag(args, name, fallback, { integer: true });
   const count = flag('candidates', 1000);
   const repeats = flag('repeats', 3);
   const { dir, candidates } = await writeBenchRecordings(count);

@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { parseConfig, type LeanConfig } from '../pipeline/config.ts';
 import { openProofChecker } from '../pipeline/lean/open-checker.ts';
 import { BENCH_HEADER, writeBenchRecordings, type BenchCandidate } from './recorded-candidates.ts';
+import { positiveFlag } from './bench-report.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POOL_SIZE = 2;
@@ -172,12 +173,7 @@ const statusCount = (result: autocannon.Result, code: number): number => (result
 /** `npm run bench -- reward-service [--uncached 300] [--proof-ms 100] [--burst-problems 1000] [--rounds 2] [--compare-with DIR]` (DIR: another checkout, e.g. `git archive` of an older commit, with node_modules) */
 export async function run(args: string[]): Promise<void> {
   const { describeMachine, summarize, ratios, writeBenchReport } = await import('./bench-report.ts');
-  const flag = (name: string, fallback: number): number => {
-    const i = args.indexOf(`--${name}`);
-    const value = i >= 0 ? Number(args[i + 1]) : fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Expected --${name} to be a positive number, got ${args[i + 1]}`);
-    return value;
-  };
+  const flag = (name: string, fallback: number): number => positiveFlag(args, name, fallback);
   const uncachedCount = flag('uncached', 300);
   const proofMs = flag('proof-ms', 100);
   const burstProblems = flag('burst-problems', 1000);
