@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -150,6 +150,18 @@ describe('reader failures are not a gone process', () => {
       members = (await import('../../../pipeline/lean/process-tree.ts')).listProcessTree(pid).length;
     }
     expect(members).toBe(13);
+    // Measure a settled tree: until every child has exec'd into `sleep`, a forked shell copy's RSS
+    // changes between the capped and the uncapped read.
+    const { listProcessTree } = await import('../../../pipeline/lean/process-tree.ts');
+    const settled = (): boolean => listProcessTree(pid).filter((p) => p !== pid).every((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sleep';
+      } catch {
+        return false;
+      }
+    });
+    for (let i = 0; i < 100 && !settled(); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(settled()).toBe(true);
     const fdsBefore = readdirSync('/proc/self/fd').length;
     const capped = new TreeMemoryReader(pid, { maxOpenFiles: 8 });
     const uncapped = new TreeMemoryReader(pid);
